@@ -1,0 +1,263 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fcgi/settings.h"
+#include "policy/config.h"
+#include "policy/xalloc.h"
+
+#define SECRET_FILE_MAX	4096
+
+/* Raw values by setting id, each owned and wiped when freed. */
+struct raw {
+	char	*values[SETTING__MAX];
+};
+
+static void
+raw_free(struct raw *raw)
+{
+	int	i;
+
+	for (i = 0; i < SETTING__MAX; i++) {
+		if (raw->values[i] != NULL)
+			explicit_bzero(raw->values[i], strlen(raw->values[i]));
+		free(raw->values[i]);
+	}
+}
+
+static void
+raw_set(struct raw *raw, int id, const char *value, size_t len)
+{
+	if (raw->values[id] != NULL) {
+		explicit_bzero(raw->values[id], strlen(raw->values[id]));
+		free(raw->values[id]);
+	}
+	raw->values[id] = xstrndup(value, len);
+}
+
+static char *
+trim(char *s)
+{
+	char	*end;
+
+	s += strspn(s, " \t");
+	end = s + strlen(s);
+	while (end > s && strchr(" \t\r\n", end[-1]) != NULL)
+		*--end = '\0';
+	return s;
+}
+
+/* Whether a file's mode lets anyone but its owner read or change it. */
+static bool
+mode_is_private(mode_t mode)
+{
+	return (mode & (S_IRWXG | S_IRWXO)) == 0;
+}
+
+/*
+ * Reads KEY = value lines.  '#' starts a comment line; a value may be
+ * wrapped in matching quotes.  Unknown keys and keys given twice are
+ * errors, as is a secret in a file others can read.
+ */
+static int
+read_config_file(const char *path, struct raw *raw, char *err, size_t errsz)
+{
+	FILE		*fp;
+	char		 line[4096], *key, *value, *eq;
+	struct stat	 st;
+	bool		 set[SETTING__MAX] = { false };
+	bool		 holds_secret = false;
+	int		 lineno = 0, id, rc = -1;
+	size_t		 len;
+
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		snprintf(err, errsz, "cannot read config file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errsz, "%s:%d: line too long", path,
+			    lineno);
+			goto out;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			snprintf(err, errsz, "%s:%d: expected KEY = value",
+			    path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		id = setting_lookup(key);
+		if (id < 0) {
+			snprintf(err, errsz, "%s:%d: unknown setting '%.64s'",
+			    path, lineno, key);
+			goto out;
+		}
+		if (set[id]) {
+			snprintf(err, errsz, "%s:%d: %s is set twice", path,
+			    lineno, key);
+			goto out;
+		}
+		set[id] = true;
+		len = strlen(value);
+		if (len >= 2 && (value[0] == '"' || value[0] == '\'') &&
+		    value[len - 1] == value[0]) {
+			value++;
+			len -= 2;
+		}
+		raw_set(raw, id, value, len);
+		if (setting_get(id)->type == SETTING_SECRET ||
+		    setting_get(id)->type == SETTING_KEY_LIST)
+			holds_secret = true;
+	}
+	if (holds_secret && fstat(fileno(fp), &st) == 0 &&
+	    !mode_is_private(st.st_mode)) {
+		snprintf(err, errsz, "%s holds a key but others can read it "
+		    "(mode %03o): chmod 600 it, or use a *_FILE setting",
+		    path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(line, sizeof(line));
+	fclose(fp);
+	return rc;
+}
+
+/* Reads a secret file: a private regular file holding one line. */
+static int
+read_secret_file(const char *setting, const char *path, struct raw *raw,
+    int target, char *err, size_t errsz)
+{
+	char		 buf[SECRET_FILE_MAX + 1];
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+	char		*value;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		snprintf(err, errsz, "%s: cannot open %s: %s", setting, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: %s is not a regular file", setting,
+		    path);
+		close(fd);
+		return -1;
+	}
+	if (!mode_is_private(st.st_mode)) {
+		snprintf(err, errsz, "%s: %s must not be readable by group or "
+		    "others (mode %03o): chmod 600 it", setting, path,
+		    (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0 || n > SECRET_FILE_MAX) {
+		snprintf(err, errsz, "%s: %s is unreadable or larger than %d "
+		    "bytes", setting, path, SECRET_FILE_MAX);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	buf[n] = '\0';
+	value = trim(buf);
+	if (*value == '\0' || strpbrk(value, "\r\n") != NULL) {
+		snprintf(err, errsz, "%s: %s must hold exactly one non-empty "
+		    "line", setting, path);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	raw_set(raw, target, value, strlen(value));
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+static bool
+is_set(const char *v)
+{
+	return v != NULL && v[strspn(v, " \t")] != '\0';
+}
+
+/* relay.conf in the directory of the real (symlink-resolved) binary. */
+static bool
+default_config_path(char *buf, size_t bufsz)
+{
+	char	exe[PATH_MAX];
+	ssize_t	n;
+	char	*slash;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return false;
+	*slash = '\0';
+	if ((size_t)snprintf(buf, bufsz, "%s/relay.conf", exe) >= bufsz)
+		return false;
+	return access(buf, F_OK) == 0;
+}
+
+int
+settings_load(const char *explicit_path, struct config *cfg,
+    char *file_used, size_t file_usedsz, char *err, size_t errsz)
+{
+	struct raw		 raw;
+	const struct setting	*s;
+	const char		*env;
+	char			 path[PATH_MAX];
+	int			 i, rc = -1;
+
+	memset(&raw, 0, sizeof(raw));
+	file_used[0] = '\0';
+	if (explicit_path == NULL && is_set(getenv("RELAY_CONFIG")))
+		explicit_path = getenv("RELAY_CONFIG");
+	if (explicit_path != NULL)
+		snprintf(path, sizeof(path), "%s", explicit_path);
+	if (explicit_path != NULL || default_config_path(path, sizeof(path))) {
+		if (read_config_file(path, &raw, err, errsz) == -1)
+			goto out;
+		snprintf(file_used, file_usedsz, "%s", path);
+	}
+
+	for (i = 0; i < SETTING__MAX; i++) {
+		env = getenv(setting_get(i)->name);
+		if (is_set(env))
+			raw_set(&raw, i, env, strlen(env));
+	}
+
+	for (i = 0; i < SETTING__MAX; i++) {
+		s = setting_get(i);
+		if (s->type != SETTING_SECRET_FILE || !is_set(raw.values[i]))
+			continue;
+		if (is_set(raw.values[s->file_for])) {
+			snprintf(err, errsz, "set %s or %s, not both",
+			    setting_get(s->file_for)->name, s->name);
+			goto out;
+		}
+		if (read_secret_file(s->name, raw.values[i], &raw,
+		    (int)s->file_for, err, errsz) == -1)
+			goto out;
+	}
+	rc = config_build((const char *const *)raw.values, cfg, err, errsz);
+out:
+	raw_free(&raw);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/*
+ * Gathering settings from where an operator can put them: defaults, then
+ * the config file, then the environment (which wins), then secret files.
+ * The config file exists because suexec on shared hosts strips the
+ * environment; secret files keep keys out of both.
+ */
+#ifndef FCGI_SETTINGS_H
+#define FCGI_SETTINGS_H
+
+#include <stddef.h>
+
+struct config;
+
+/*
+ * Loads and validates the configuration.  The file is explicit_path
+ * (--config) when given, else $RELAY_CONFIG, else relay.conf beside the
+ * real binary if it exists.  On success returns 0, fills *cfg (the caller
+ * frees it with config_free) and names the file used in file_used ("" for
+ * none).  On failure returns -1 with a one-line reason in err.
+ */
+int settings_load(const char *explicit_path, struct config *cfg,
+    char *file_used, size_t file_usedsz, char *err, size_t errsz);
+
+#endif

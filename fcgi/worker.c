@@ -1,0 +1,354 @@
+/*
+ * Threads around FCGX_Accept_r.  Accept is serialised with a mutex, as
+ * libfcgi's threaded example does for portability.  Signals are blocked
+ * in every thread and taken synchronously by the main thread, which then
+ * shuts the listening socket down so blocked accepts return.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "fcgi/accesslog.h"
+#include "fcgi/worker.h"
+#include "handlers/exchange.h"
+#include "handlers/upstream.h"
+#include "policy/config.h"
+#include "policy/xalloc.h"
+
+/* Consecutive accept failures after which the pool gives up. */
+#define ACCEPT_FAILURES_MAX	50
+#define REQUEST_URI_MAX		16384
+
+struct pool {
+	int			 listen_fd;
+	const struct config	*config;
+	pthread_mutex_t		 accept_lock;
+	atomic_bool		 stopping;
+	atomic_int		 running;	/* threads not yet finished */
+};
+
+static long
+io_read(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request	*req = ctx;
+	int		 want = len > 65536 ? 65536 : (int)len;
+
+	return FCGX_GetStr(buf, want, req->in);
+}
+
+static int
+io_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Request	*req = ctx;
+
+	while (len > 0) {
+		int	chunk = len > 65536 ? 65536 : (int)len;
+
+		if (FCGX_PutStr(buf, chunk, req->out) != chunk)
+			return -1;
+		buf += chunk;
+		len -= (size_t)chunk;
+	}
+	return 0;
+}
+
+static int
+io_flush(void *ctx)
+{
+	FCGX_Request	*req = ctx;
+
+	return FCGX_FFlush(req->out) == 0 ? 0 : -1;
+}
+
+/* "HTTP_X_RELAY_KEY" → "X-Relay-Key": the header as HTTP spells it. */
+static char *
+header_name_from_cgi(const char *cgi, size_t len)
+{
+	char	*name = xstrndup(cgi, len);
+	bool	 word_start = true;
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		char	c = name[i];
+
+		if (c == '_') {
+			name[i] = '-';
+			word_start = true;
+			continue;
+		}
+		name[i] = word_start ? (char)(c >= 'a' && c <= 'z' ? c - 32 :
+		    c) : (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		word_start = false;
+	}
+	return name;
+}
+
+static void
+collect_headers(FCGX_ParamArray envp, struct header **out, size_t *nout)
+{
+	struct header	*h = NULL;
+	size_t		 n = 0, cap = 0;
+	char		**p;
+	const char	*eq;
+
+	for (p = envp; *p != NULL; p++) {
+		const char	*name;
+		size_t		 len;
+
+		eq = strchr(*p, '=');
+		if (eq == NULL)
+			continue;
+		if (strncmp(*p, "HTTP_", 5) == 0) {
+			name = *p + 5;
+			len = (size_t)(eq - name);
+		} else if (strncmp(*p, "CONTENT_TYPE=", 13) == 0) {
+			name = *p;
+			len = 12;
+		} else {
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			h = xrealloc(h, cap * sizeof(*h));
+		}
+		h[n].name = header_name_from_cgi(name, len);
+		h[n].value = xstrdup(eq + 1);
+		n++;
+	}
+	*out = h;
+	*nout = n;
+}
+
+static void
+free_headers(struct header *h, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(h[i].name);
+		explicit_bzero(h[i].value, strlen(h[i].value));
+		free(h[i].value);
+	}
+	free(h);
+}
+
+/* The client's X-Request-Id if it is a plain token, else a new one. */
+static void
+choose_request_id(const struct exchange *ex, char *buf, size_t bufsz)
+{
+	const char	*given = exchange_header(ex, "X-Request-Id");
+	unsigned char	 rnd[12];
+	size_t		 i;
+
+	if (given != NULL && given[0] != '\0' && strlen(given) < bufsz &&
+	    strlen(given) <= 64 && strspn(given, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(given)) {
+		snprintf(buf, bufsz, "%s", given);
+		return;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd) && 2 * i + 2 < bufsz; i++)
+		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * The request target.  REQUEST_URI is what the client sent, whatever a
+ * server made of SCRIPT_NAME and PATH_INFO; servers without it get the
+ * CGI reconstruction.
+ */
+static char *
+request_target(FCGX_ParamArray envp)
+{
+	const char	*uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char	*script, *info, *qs;
+	size_t		 size;
+	char		*target;
+
+	if (uri != NULL && uri[0] != '\0')
+		return xstrndup(uri, strnlen(uri, REQUEST_URI_MAX));
+	script = FCGX_GetParam("SCRIPT_NAME", envp);
+	info = FCGX_GetParam("PATH_INFO", envp);
+	qs = FCGX_GetParam("QUERY_STRING", envp);
+	script = script ? script : "";
+	info = info ? info : "";
+	qs = qs ? qs : "";
+	size = strlen(script) + strlen(info) + strlen(qs) + 2;
+	target = xmalloc(size);
+	snprintf(target, size, "%s%s%s%s", script, info, qs[0] ? "?" : "", qs);
+	return target;
+}
+
+static void
+serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
+{
+	struct exchange	 ex;
+	const char	*method, *clen;
+	char		*target, *query, *end;
+	struct header	*headers;
+	size_t		 nheaders;
+	double		 start = now_ms();
+	long		 cl;
+
+	memset(&ex, 0, sizeof(ex));
+	method = FCGX_GetParam("REQUEST_METHOD", req->envp);
+	clen = FCGX_GetParam("CONTENT_LENGTH", req->envp);
+	target = request_target(req->envp);
+	query = strchr(target, '?');
+	if (query != NULL)
+		*query++ = '\0';
+	collect_headers(req->envp, &headers, &nheaders);
+
+	ex.config = pool->config;
+	ex.upstream = up;
+	ex.io.ctx = req;
+	ex.io.read = io_read;
+	ex.io.write = io_write;
+	ex.io.flush = io_flush;
+	ex.method = method ? method : "";
+	ex.path = target;
+	ex.query = query ? query : "";
+	ex.headers = headers;
+	ex.nheaders = nheaders;
+	ex.content_length = -1;
+	if (clen != NULL && clen[0] != '\0') {
+		errno = 0;
+		cl = strtol(clen, &end, 10);
+		if (errno == 0 && *end == '\0' && cl >= 0)
+			ex.content_length = cl;
+	}
+	choose_request_id(&ex, ex.request_id, sizeof(ex.request_id));
+
+	handlers_serve(&ex);
+
+	accesslog_write(req->err, &ex, now_ms() - start);
+	exchange_release(&ex);
+	free_headers(headers, nheaders);
+	free(target);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pool	*pool = arg;
+	struct upstream	*up = upstream_new();
+	FCGX_Request	 req;
+	int		 rc, failures = 0;
+
+	FCGX_InitRequest(&req, pool->listen_fd, 0);
+	for (;;) {
+		pthread_mutex_lock(&pool->accept_lock);
+		rc = atomic_load(&pool->stopping) ? -1 : FCGX_Accept_r(&req);
+		pthread_mutex_unlock(&pool->accept_lock);
+		if (rc == 0) {
+			/* Accepted, even if a stop came meanwhile: serve it. */
+			failures = 0;
+			serve_one(&req, pool, up);
+			FCGX_Finish_r(&req);
+			continue;
+		}
+		if (atomic_load(&pool->stopping))
+			break;
+		fprintf(stderr, "relay: accept failed (%d)\n", rc);
+		if (++failures >= ACCEPT_FAILURES_MAX) {
+			/* Not a transient error: stop the whole process. */
+			kill(getpid(), SIGTERM);
+			break;
+		}
+		usleep(100000);
+	}
+	FCGX_Free(&req, 1);
+	upstream_free(up);
+	atomic_fetch_sub(&pool->running, 1);
+	return NULL;
+}
+
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int
+workers_run(int listen_fd, const struct config *cfg, int nthreads)
+{
+	struct pool	 pool;
+	pthread_t	*threads;
+	pthread_attr_t	 attr;
+	sigset_t	 set;
+	struct timespec	 deadline;
+	int		 i, sig, started = 0, rc = 0;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.listen_fd = listen_fd;
+	pool.config = cfg;
+	pthread_mutex_init(&pool.accept_lock, NULL);
+	atomic_init(&pool.stopping, false);
+	atomic_init(&pool.running, 0);
+
+	block_signals(&set);
+	threads = xcalloc((size_t)nthreads, sizeof(*threads));
+	pthread_attr_init(&attr);
+	/* Workers run shallow call chains; 512 KiB keeps many cheap. */
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	for (i = 0; i < nthreads; i++) {
+		atomic_fetch_add(&pool.running, 1);
+		if (pthread_create(&threads[i], &attr, worker_main, &pool) != 0) {
+			atomic_fetch_sub(&pool.running, 1);
+			fprintf(stderr, "relay: cannot start worker thread\n");
+			break;
+		}
+		started++;
+	}
+	pthread_attr_destroy(&attr);
+
+	if (started > 0) {
+		do {
+			if (sigwait(&set, &sig) != 0)
+				sig = SIGTERM;
+		} while (sig != SIGTERM && sig != SIGINT);
+	}
+
+	/* Stop accepting; in-flight requests go on until the deadline. */
+	atomic_store(&pool.stopping, true);
+	FCGX_ShutdownPending();
+	shutdown(listen_fd, SHUT_RDWR);
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += cfg->shutdown_grace_s;
+	for (i = 0; i < started; i++) {
+		if (pthread_timedjoin_np(threads[i], NULL, &deadline) != 0) {
+			fprintf(stderr, "relay: %d request(s) still running "
+			    "after %lds; exiting anyway\n",
+			    atomic_load(&pool.running), cfg->shutdown_grace_s);
+			rc = -1;
+			break;
+		}
+	}
+	free(threads);
+	return started == 0 ? -1 : rc;
+}

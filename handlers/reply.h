@@ -1,0 +1,55 @@
+/*
+ * Writing the response: a CGI header block ("Status:" first), then the
+ * body, through the exchange's I/O.  Every write is checked; after the
+ * first failure the exchange is marked client_gone and later writes are
+ * no-ops returning -1, so callers can stop work the client will not read.
+ */
+#ifndef HANDLERS_REPLY_H
+#define HANDLERS_REPLY_H
+
+#include <stddef.h>
+
+#include "policy/error.h"
+
+struct exchange;
+struct json_object;
+
+/* A response header block under construction. */
+struct reply_head {
+	char	buf[8192];
+	size_t	len;
+	int	status;
+};
+
+/* Starts a block with Status and the relay's X-Request-Id. */
+void reply_head_init(struct reply_head *h, const struct exchange *ex,
+    int status);
+
+/*
+ * Adds one header.  A value holding CR or LF, or one that no longer fits,
+ * is dropped (and the block stays well formed).
+ */
+void reply_head_add(struct reply_head *h, const char *name,
+    const char *value);
+
+/* Ends the block and writes it: 0, or -1 if the client is gone. */
+int reply_head_send(struct exchange *ex, struct reply_head *h);
+
+/* Writes body bytes after the head: 0, or -1 if the client is gone. */
+int reply_write(struct exchange *ex, const char *buf, size_t len);
+
+/* Pushes written bytes to the client now: 0, or -1 if it is gone. */
+int reply_flush(struct exchange *ex);
+
+/* A whole JSON response; obj stays the caller's. */
+void reply_json(struct exchange *ex, int status, struct json_object *obj);
+
+/*
+ * A whole relay error response in the envelope.  allow, when not NULL,
+ * becomes the Allow header (405).  Once a head was sent nothing more can
+ * be said, so this only records the status for the log.
+ */
+void reply_error(struct exchange *ex, enum rerr e, const char *param,
+    const char *allow);
+
+#endif

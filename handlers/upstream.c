@@ -1,0 +1,266 @@
+/*
+ * libcurl, one easy handle per worker thread.  curl_easy_reset() between
+ * requests clears options but keeps live connections, so keep-alive and
+ * TLS session reuse come for free.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "handlers/upstream.h"
+#include "policy/xalloc.h"
+
+/* Bounds on what upstream may make us hold; past them: bad response. */
+#define HEAD_BYTES_MAX	65536
+#define HEADERS_MAX	128
+
+struct upstream {
+	CURL			*curl;
+	const struct upstream_sink *sink;
+	/* The current response's header block, as "name\0value\0" pairs. */
+	char			 head[HEAD_BYTES_MAX];
+	size_t			 head_len;
+	struct upstream_header	 headers[HEADERS_MAX];
+	size_t			 nheaders;
+	bool			 head_done;
+	bool			 head_too_big;
+	bool			 sink_aborted;
+};
+
+int
+upstream_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+upstream_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+struct upstream *
+upstream_new(void)
+{
+	struct upstream	*u = xcalloc(1, sizeof(*u));
+
+	u->curl = curl_easy_init();
+	if (u->curl == NULL) {
+		/* Only fails when memory is exhausted: same policy as xalloc. */
+		fputs("relay: curl_easy_init failed\n", stderr);
+		abort();
+	}
+	return u;
+}
+
+void
+upstream_free(struct upstream *u)
+{
+	if (u == NULL)
+		return;
+	curl_easy_cleanup(u->curl);
+	free(u);
+}
+
+static void
+head_reset(struct upstream *u)
+{
+	u->head_len = 0;
+	u->nheaders = 0;
+}
+
+/* Stores one "Name: value" line; false if the block is over its bounds. */
+static bool
+head_store(struct upstream *u, const char *line, size_t len)
+{
+	const char	*colon = memchr(line, ':', len);
+	size_t		 namelen, vstart, vend;
+	char		*name;
+
+	if (colon == NULL || colon == line)
+		return true;	/* not a header line: ignore */
+	namelen = (size_t)(colon - line);
+	vstart = namelen + 1;
+	while (vstart < len && (line[vstart] == ' ' || line[vstart] == '\t'))
+		vstart++;
+	vend = len;
+	while (vend > vstart && strchr(" \t\r\n", line[vend - 1]) != NULL)
+		vend--;
+	if (u->nheaders == HEADERS_MAX ||
+	    u->head_len + namelen + (vend - vstart) + 2 > HEAD_BYTES_MAX)
+		return false;
+
+	name = u->head + u->head_len;
+	memcpy(name, line, namelen);
+	name[namelen] = '\0';
+	u->head_len += namelen + 1;
+	memcpy(u->head + u->head_len, line + vstart, vend - vstart);
+	u->head[u->head_len + (vend - vstart)] = '\0';
+	u->headers[u->nheaders].name = name;
+	u->headers[u->nheaders].value = u->head + u->head_len;
+	u->head_len += vend - vstart + 1;
+	u->nheaders++;
+	return true;
+}
+
+static size_t
+on_header_line(char *line, size_t size, size_t nitems, void *arg)
+{
+	struct upstream	*u = arg;
+	size_t		 len = size * nitems;
+	long		 status = 0;
+
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		head_reset(u);	/* a new block, e.g. after 100 Continue */
+		return len;
+	}
+	if (len <= 2 && strspn(line, "\r\n") == len) {
+		curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 200) {
+			head_reset(u);
+			return len;
+		}
+		u->head_done = true;
+		if (u->sink->on_head(u->sink->ctx, (int)status, u->headers,
+		    u->nheaders) == -1) {
+			u->sink_aborted = true;
+			return 0;
+		}
+		return len;
+	}
+	if (!head_store(u, line, len)) {
+		u->head_too_big = true;
+		return 0;
+	}
+	return len;
+}
+
+static size_t
+on_body_bytes(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct upstream	*u = arg;
+	size_t		 len = size * nmemb;
+
+	if (u->sink->on_body(u->sink->ctx, buf, len) == -1) {
+		u->sink_aborted = true;
+		return 0;
+	}
+	return len;
+}
+
+static bool
+has_header(const struct upstream_request *rq, const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	for (i = 0; i < rq->nheaders; i++)
+		if (strncasecmp(rq->headers[i], name, n) == 0 &&
+		    rq->headers[i][n] == ':')
+			return true;
+	return false;
+}
+
+static struct curl_slist *
+build_headers(const struct upstream_request *rq)
+{
+	struct curl_slist	*list = NULL;
+	size_t			 i;
+
+	for (i = 0; i < rq->nheaders; i++)
+		list = curl_slist_append(list, rq->headers[i]);
+	/*
+	 * libcurl would otherwise add headers of its own: a form
+	 * Content-Type on bodies, and Expect: 100-continue on large ones
+	 * (an extra round trip for nothing).  "Name:" removes them.
+	 */
+	if (rq->body != NULL && !has_header(rq, "Content-Type"))
+		list = curl_slist_append(list, "Content-Type:");
+	list = curl_slist_append(list, "Expect:");
+	return list;
+}
+
+static void
+set_method_and_body(CURL *c, const struct upstream_request *rq)
+{
+	if (strcmp(rq->method, "GET") == 0 && rq->body == NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		return;
+	}
+	if (strcmp(rq->method, "POST") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
+	if (rq->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rq->body_len);
+	} else if (strcmp(rq->method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+	}
+}
+
+static enum upstream_result
+classify(const struct upstream *u, CURLcode rc)
+{
+	if (u->sink_aborted)
+		return UPSTREAM_ABORTED;
+	if (u->head_too_big)
+		return UPSTREAM_BAD_RESPONSE;
+	switch (rc) {
+	case CURLE_OK:
+		return u->head_done ? UPSTREAM_DONE : UPSTREAM_BAD_RESPONSE;
+	case CURLE_OPERATION_TIMEDOUT:
+		return UPSTREAM_TIMEOUT;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP2:
+		return UPSTREAM_BAD_RESPONSE;
+	default:
+		return UPSTREAM_UNREACHABLE;
+	}
+}
+
+enum upstream_result
+upstream_perform(struct upstream *u, const struct upstream_request *rq,
+    const struct upstream_sink *sink, double *elapsed_ms)
+{
+	CURL			*c = u->curl;
+	struct curl_slist	*headers;
+	curl_off_t		 us = 0;
+	CURLcode		 rc;
+
+	u->sink = sink;
+	u->head_done = u->head_too_big = u->sink_aborted = false;
+	head_reset(u);
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, rq->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* "" ignores http_proxy and friends from the environment. */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header_line);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, u);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body_bytes);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, u);
+	headers = build_headers(rq);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	set_method_and_body(c, rq);
+
+	rc = curl_easy_perform(c);
+
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &us);
+	*elapsed_ms = (double)us / 1000.0;
+	/* The list holds the Authorization line: drop it now. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	return classify(u, rc);
+}

@@ -1,0 +1,56 @@
+/*
+ * Relay-originated errors: one catalogue, one OpenAI-shaped envelope.
+ *
+ * Every error the relay itself produces is a value of enum rerr.  The
+ * table in error.c gives each its HTTP status, OpenAI error type, code and
+ * fixed message, so a status or a message lives in exactly one place.
+ * Messages never contain anything the client sent.
+ */
+#ifndef POLICY_ERROR_H
+#define POLICY_ERROR_H
+
+#include <stddef.h>
+
+enum rerr {
+	RERR_OK = 0,
+	RERR_BAD_PATH,
+	RERR_BAD_QUERY,
+	RERR_INVALID_JSON,
+	RERR_JSON_NOT_OBJECT,
+	RERR_BODY_NOT_ALLOWED,
+	RERR_MISSING_KEY,
+	RERR_INVALID_KEY,
+	RERR_BAD_AUTH_SCHEME,
+	RERR_NOT_FOUND,
+	RERR_METHOD_NOT_ALLOWED,
+	RERR_BODY_TOO_LARGE,
+	RERR_UNSUPPORTED_MEDIA,
+	RERR_UPSTREAM_KEY_MISSING,
+	RERR_AUTH_MISCONFIGURED,
+	RERR_INTERNAL,
+	RERR_UPSTREAM_FAILED,
+	RERR_UPSTREAM_BAD_RESPONSE,
+	RERR_UPSTREAM_TIMEOUT,
+	RERR_CLIENT_GONE,
+	RERR__MAX
+};
+
+struct rerr_info {
+	int		 status;	/* HTTP status */
+	const char	*type;		/* OpenAI error.type */
+	const char	*code;		/* OpenAI error.code */
+	const char	*message;	/* fixed text, never client data */
+};
+
+/* Static description of e; never NULL for e < RERR__MAX. */
+const struct rerr_info *rerr_info(enum rerr e);
+
+/*
+ * Writes the envelope {"error":{"message","type","param","code"}} for e
+ * into buf (NUL-terminated).  param names the offending field or is NULL.
+ * Returns the length written, or -1 if buf is too small (512 bytes always
+ * suffice for param names up to 64 bytes).
+ */
+int rerr_envelope(enum rerr e, const char *param, char *buf, size_t bufsz);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * The route table and the router.
+ *
+ * Rows are grouped by API family.  Templates use OpenAI's own parameter
+ * names so the coverage report can line them up with OpenAI's published
+ * description.  Order matters only where templates overlap: the first
+ * row whose method and path match wins.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/path.h"
+#include "policy/route.h"
+
+#define GET	METHOD_GET
+#define POST	METHOD_POST
+#define DELETE	METHOD_DELETE
+
+/* Columns: method, path, bucket, handler, body, public, consequential. */
+#define ROW(m, p, b, h, body, pub, cons, op, sum) \
+	{ m, p, BUCKET_##b, HANDLER_##h, BODY_##body, pub, cons, op, sum }
+/* A canonical route forwarded unchanged to the same OpenAI path. */
+#define FWD(m, p, b, body, cons, op, sum) \
+	ROW(m, p, b, FORWARD, body, false, cons, op, sum)
+
+const struct route routes[] = {
+	/* Meta: answered by the relay itself, never upstream. */
+	ROW(GET, "/", EXCLUDE_META_NONV1, HEALTH, NONE, true, false,
+	    "getRoot", "Relay health (root alias)."),
+	ROW(GET, "/health", EXCLUDE_LEGACY, HEALTH, NONE, true, false,
+	    "getHealthLegacy", "Relay health (non-/v1 alias)."),
+	ROW(GET, "/v1/health", ACTIONS_DIRECT, HEALTH, NONE, true, false,
+	    "getHealth", "Relay health: liveness, configuration summary, "
+	    "no secrets."),
+	ROW(GET, "/manifest", EXCLUDE_META_NONV1, MANIFEST, NONE, true, false,
+	    "getManifest", "Relay manifest: served endpoints by group."),
+	ROW(GET, "/v1/actions/ping", EXCLUDE_META_V1, PING, NONE, false,
+	    false, "pingRelay", "Authenticated ping."),
+	ROW(GET, "/v1/actions/relay_info", EXCLUDE_META_V1, RELAY_INFO, NONE,
+	    false, false, "getRelayInfo", "Relay name, mode and upstream."),
+	ROW(GET, "/actions/system/info", EXCLUDE_META_NONV1, SYSTEM_INFO,
+	    NONE, false, false, "getSystemInfo",
+	    "Relay configuration summary (no secrets)."),
+
+	/* Responses */
+	FWD(POST, "/v1/responses", ACTIONS_DIRECT, JSON, true,
+	    "createResponse", "Create a model response."),
+	FWD(GET, "/v1/responses/{response_id}", ACTIONS_DIRECT, NONE, false,
+	    "getResponse", "Retrieve a model response by ID."),
+	FWD(DELETE, "/v1/responses/{response_id}", PROXY_HARNESS, NONE, true,
+	    "deleteResponse", "Delete a model response."),
+	FWD(POST, "/v1/responses/{response_id}/cancel", PROXY_HARNESS,
+	    JSON_OPTIONAL, true, "cancelResponse",
+	    "Cancel a background response."),
+	FWD(GET, "/v1/responses/{response_id}/input_items", PROXY_HARNESS,
+	    NONE, false, "listInputItems",
+	    "List the input items of a response."),
+	FWD(POST, "/v1/responses/compact", PROXY_HARNESS, JSON, true,
+	    "compactResponse", "Compact a conversation (OpenAI's own "
+	    "compaction endpoint)."),
+	FWD(POST, "/v1/responses/input_tokens", PROXY_HARNESS, JSON, false,
+	    "countInputTokens", "Count the input tokens of a response "
+	    "request."),
+
+	/* Chat completions and embeddings */
+	FWD(POST, "/v1/chat/completions", PROXY_HARNESS, JSON, true,
+	    "createChatCompletion", "Create a chat completion."),
+	FWD(POST, "/v1/embeddings", ACTIONS_DIRECT, JSON, true,
+	    "createEmbedding", "Create embeddings for the input."),
+
+	/* Models */
+	FWD(GET, "/v1/models", ACTIONS_DIRECT, NONE, false, "listModels",
+	    "List the models available to the relay's OpenAI key."),
+	FWD(GET, "/v1/models/{model}", PROXY_HARNESS, NONE, false,
+	    "retrieveModel", "Retrieve a model."),
+
+	/* Images (JSON) */
+	FWD(POST, "/v1/images/generations", ACTIONS_DIRECT, JSON, true,
+	    "createImage", "Generate images from a prompt."),
+
+	/* Files metadata */
+	FWD(GET, "/v1/files", PROXY_HARNESS, NONE, false, "listFiles",
+	    "List files."),
+	FWD(GET, "/v1/files/{file_id}", PROXY_HARNESS, NONE, false,
+	    "retrieveFile", "Retrieve a file's metadata."),
+	FWD(DELETE, "/v1/files/{file_id}", PROXY_HARNESS, NONE, true,
+	    "deleteFile", "Delete a file."),
+
+	/* Batches */
+	FWD(POST, "/v1/batches", PROXY_HARNESS, JSON, true, "createBatch",
+	    "Create a batch from an uploaded JSONL file."),
+	FWD(GET, "/v1/batches", PROXY_HARNESS, NONE, false, "listBatches",
+	    "List batches."),
+	FWD(GET, "/v1/batches/{batch_id}", PROXY_HARNESS, NONE, false,
+	    "retrieveBatch", "Retrieve a batch."),
+	FWD(POST, "/v1/batches/{batch_id}/cancel", PROXY_HARNESS,
+	    JSON_OPTIONAL, true, "cancelBatch", "Cancel a batch."),
+
+	/* Vector stores */
+	FWD(GET, "/v1/vector_stores", PROXY_HARNESS, NONE, false,
+	    "listVectorStores", "List vector stores."),
+	FWD(POST, "/v1/vector_stores", PROXY_HARNESS, JSON, true,
+	    "createVectorStore", "Create a vector store."),
+	FWD(GET, "/v1/vector_stores/{vector_store_id}", PROXY_HARNESS, NONE,
+	    false, "getVectorStore", "Retrieve a vector store."),
+	FWD(POST, "/v1/vector_stores/{vector_store_id}", PROXY_HARNESS, JSON,
+	    true, "modifyVectorStore", "Modify a vector store."),
+	FWD(DELETE, "/v1/vector_stores/{vector_store_id}", PROXY_HARNESS,
+	    NONE, true, "deleteVectorStore", "Delete a vector store."),
+	FWD(POST, "/v1/vector_stores/{vector_store_id}/search", PROXY_HARNESS,
+	    JSON, false, "searchVectorStore", "Search a vector store."),
+	FWD(GET, "/v1/vector_stores/{vector_store_id}/files", PROXY_HARNESS,
+	    NONE, false, "listVectorStoreFiles",
+	    "List the files of a vector store."),
+	FWD(POST, "/v1/vector_stores/{vector_store_id}/files", PROXY_HARNESS,
+	    JSON, true, "createVectorStoreFile",
+	    "Attach a file to a vector store."),
+	FWD(GET, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
+	    PROXY_HARNESS, NONE, false, "getVectorStoreFile",
+	    "Retrieve a vector store file."),
+	FWD(POST, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
+	    PROXY_HARNESS, JSON, true, "updateVectorStoreFileAttributes",
+	    "Update a vector store file's attributes."),
+	FWD(DELETE, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
+	    PROXY_HARNESS, NONE, true, "deleteVectorStoreFile",
+	    "Detach a file from a vector store."),
+	FWD(POST, "/v1/vector_stores/{vector_store_id}/file_batches",
+	    PROXY_HARNESS, JSON, true, "createVectorStoreFileBatch",
+	    "Attach a batch of files to a vector store."),
+	FWD(GET, "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}",
+	    PROXY_HARNESS, NONE, false, "getVectorStoreFileBatch",
+	    "Retrieve a vector store file batch."),
+	FWD(POST,
+	    "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel",
+	    PROXY_HARNESS, JSON_OPTIONAL, true, "cancelVectorStoreFileBatch",
+	    "Cancel a vector store file batch."),
+	FWD(GET,
+	    "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
+	    PROXY_HARNESS, NONE, false, "listFilesInVectorStoreBatch",
+	    "List the files of a vector store file batch."),
+
+	/* Conversations */
+	FWD(POST, "/v1/conversations", PROXY_HARNESS, JSON, true,
+	    "createConversation", "Create a conversation."),
+	FWD(GET, "/v1/conversations/{conversation_id}", PROXY_HARNESS, NONE,
+	    false, "getConversation", "Retrieve a conversation."),
+	FWD(POST, "/v1/conversations/{conversation_id}", PROXY_HARNESS, JSON,
+	    true, "updateConversation", "Update a conversation's metadata."),
+	FWD(DELETE, "/v1/conversations/{conversation_id}", PROXY_HARNESS,
+	    NONE, true, "deleteConversation", "Delete a conversation."),
+	FWD(GET, "/v1/conversations/{conversation_id}/items", PROXY_HARNESS,
+	    NONE, false, "listConversationItems",
+	    "List the items of a conversation."),
+	FWD(POST, "/v1/conversations/{conversation_id}/items", PROXY_HARNESS,
+	    JSON, true, "createConversationItems",
+	    "Add items to a conversation."),
+	FWD(GET, "/v1/conversations/{conversation_id}/items/{item_id}",
+	    PROXY_HARNESS, NONE, false, "getConversationItem",
+	    "Retrieve a conversation item."),
+	FWD(DELETE, "/v1/conversations/{conversation_id}/items/{item_id}",
+	    PROXY_HARNESS, NONE, true, "deleteConversationItem",
+	    "Delete a conversation item."),
+
+	/* Containers */
+	FWD(GET, "/v1/containers", PROXY_HARNESS, NONE, false,
+	    "listContainers", "List containers."),
+	FWD(POST, "/v1/containers", PROXY_HARNESS, JSON, true,
+	    "createContainer", "Create a container."),
+	FWD(GET, "/v1/containers/{container_id}", PROXY_HARNESS, NONE, false,
+	    "retrieveContainer", "Retrieve a container."),
+	FWD(DELETE, "/v1/containers/{container_id}", PROXY_HARNESS, NONE,
+	    true, "deleteContainer", "Delete a container."),
+	FWD(GET, "/v1/containers/{container_id}/files", PROXY_HARNESS, NONE,
+	    false, "listContainerFiles", "List the files of a container."),
+	FWD(POST, "/v1/containers/{container_id}/files", PROXY_HARNESS, JSON,
+	    true, "createContainerFile",
+	    "Copy an uploaded file into a container (JSON form)."),
+	FWD(GET, "/v1/containers/{container_id}/files/{file_id}",
+	    PROXY_HARNESS, NONE, false, "retrieveContainerFile",
+	    "Retrieve a container file's metadata."),
+	FWD(DELETE, "/v1/containers/{container_id}/files/{file_id}",
+	    PROXY_HARNESS, NONE, true, "deleteContainerFile",
+	    "Delete a container file."),
+};
+
+const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
+
+static const char *const method_names[METHOD__MAX] = {
+	[METHOD_GET] = "GET",
+	[METHOD_POST] = "POST",
+	[METHOD_PUT] = "PUT",
+	[METHOD_PATCH] = "PATCH",
+	[METHOD_DELETE] = "DELETE",
+};
+
+static const char *const bucket_names[BUCKET__MAX] = {
+	[BUCKET_ACTIONS_DIRECT] = "ACTIONS_DIRECT",
+	[BUCKET_PROXY_HARNESS] = "PROXY_HARNESS",
+	[BUCKET_WRAPPER_FILES_UPLOAD] = "WRAPPER_FILES_UPLOAD",
+	[BUCKET_WRAPPER_UPLOADS_RESUMABLE] = "WRAPPER_UPLOADS_RESUMABLE",
+	[BUCKET_WRAPPER_IMAGES_MULTIPART] = "WRAPPER_IMAGES_MULTIPART",
+	[BUCKET_WRAPPER_VIDEOS_MULTIPART] = "WRAPPER_VIDEOS_MULTIPART",
+	[BUCKET_WRAPPER_STREAM] = "WRAPPER_STREAM",
+	[BUCKET_EXCLUDE_BINARY] = "EXCLUDE_BINARY",
+	[BUCKET_EXCLUDE_COLON_PATH] = "EXCLUDE_COLON_PATH",
+	[BUCKET_EXCLUDE_LEGACY] = "EXCLUDE_LEGACY",
+	[BUCKET_EXCLUDE_META_V1] = "EXCLUDE_META_V1",
+	[BUCKET_EXCLUDE_META_NONV1] = "EXCLUDE_META_NONV1",
+	[BUCKET_EXCLUDE_REALTIME_LOCAL] = "EXCLUDE_REALTIME_LOCAL",
+};
+
+const char *
+method_name(enum method m)
+{
+	return (unsigned)m < METHOD__MAX ? method_names[m] : "?";
+}
+
+int
+method_parse(const char *name, enum method *out)
+{
+	int	m;
+
+	for (m = 0; m < METHOD__MAX; m++)
+		if (strcmp(name, method_names[m]) == 0) {
+			*out = (enum method)m;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+bucket_name(enum bucket b)
+{
+	return (unsigned)b < BUCKET__MAX ? bucket_names[b] : "UNKNOWN";
+}
+
+bool
+route_in_actions(const struct route *r)
+{
+	return r->bucket == BUCKET_ACTIONS_DIRECT;
+}
+
+/*
+ * Does path match template?  Literal segments compare exactly; a
+ * "{name}" segment matches any one non-empty segment (path_check has
+ * already vetted its characters).
+ */
+static bool
+template_matches(const char *tmpl, const char *path)
+{
+	while (*tmpl != '\0' && *path != '\0') {
+		if (*tmpl == '{') {
+			tmpl = strchr(tmpl, '}');
+			if (tmpl == NULL || *path == '/')
+				return false;
+			tmpl++;
+			path += strcspn(path, "/");
+			continue;
+		}
+		if (*tmpl != *path)
+			return false;
+		tmpl++;
+		path++;
+	}
+	return *tmpl == '\0' && *path == '\0';
+}
+
+enum rerr
+route_match(const char *method, const char *path, const struct route **out,
+    char *allow, size_t allowsz)
+{
+	bool		 seen[METHOD__MAX] = { false };
+	bool		 any = false;
+	enum method	 m;
+	bool		 known;
+	size_t		 i, used = 0;
+	int		 k;
+
+	*out = NULL;
+	if (path_check(path) != RERR_OK)
+		return RERR_BAD_PATH;
+	known = method_parse(method, &m) == 0;
+
+	for (i = 0; i < routes_count; i++) {
+		if (!template_matches(routes[i].path, path))
+			continue;
+		if (known && routes[i].method == m) {
+			*out = &routes[i];
+			return RERR_OK;
+		}
+		seen[routes[i].method] = true;
+		any = true;
+	}
+	if (!any)
+		return RERR_NOT_FOUND;
+
+	if (allowsz > 0)
+		allow[0] = '\0';
+	for (k = 0; k < METHOD__MAX; k++) {
+		int n;
+
+		if (!seen[k])
+			continue;
+		n = snprintf(allow + used, allowsz - used, "%s%s",
+		    used ? ", " : "", method_names[k]);
+		if (n < 0 || (size_t)n >= allowsz - used)
+			break;
+		used += (size_t)n;
+	}
+	return RERR_METHOD_NOT_ALLOWED;
+}

@@ -1,0 +1,21 @@
+#include <stdlib.h>
+
+#include "tests/unit/suites.h"
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(route_suite());
+	int	 failed;
+
+	srunner_add_suite(sr, path_suite());
+	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, headers_suite());
+	srunner_add_suite(sr, error_suite());
+	srunner_add_suite(sr, body_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

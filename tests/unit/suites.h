@@ -1,0 +1,15 @@
+/* One Check suite per policy module; check_main.c runs them all. */
+#ifndef TESTS_UNIT_SUITES_H
+#define TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite	*route_suite(void);
+Suite	*path_suite(void);
+Suite	*auth_suite(void);
+Suite	*config_suite(void);
+Suite	*headers_suite(void);
+Suite	*error_suite(void);
+Suite	*body_suite(void);
+
+#endif
