@@ -28,6 +28,7 @@ FCGI_SRC     = $(wildcard fcgi/*.c)
 OPENAPI_SRC  = $(wildcard openapi/*.c)
 RELAY_SRC    = $(FCGI_SRC) $(HANDLERS_SRC) $(POLICY_SRC) $(OPENAPI_SRC)
 RELAY_OBJ    = $(RELAY_SRC:.c=.o)
+POLICY_OBJ   = $(POLICY_SRC:.c=.o)
 # Everything but main(), so test programs can link the modules they test.
 LIB_OBJ      = $(filter-out fcgi/main.o,$(RELAY_OBJ))
 HEADERS      = $(wildcard */*.h tests/*/*.h)
@@ -54,8 +55,9 @@ tests/unit/run-unit: $(UNIT_SRC) $(LIB_OBJ) $(HEADERS)
 tests/fake_upstream/fake-upstream: $(FAKE_SRC) $(HEADERS)
 	$(CC) $(CFLAGS) -o $@ $(FAKE_SRC) $(LDLIBS)
 
-tests/integ/run-integ: $(INTEG_SRC) $(HEADERS)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(INTEG_SRC) $(LDLIBS) $(CHECK_LIBS)
+# Integration tests read the route table to drive every route.
+tests/integ/run-integ: $(INTEG_SRC) $(POLICY_OBJ) $(HEADERS)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(INTEG_SRC) $(POLICY_OBJ) $(LDLIBS) $(CHECK_LIBS)
 
 check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ

@@ -9,12 +9,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -77,7 +78,7 @@ open_listen_socket(const char *addr)
 
 /*
  * Runs nprocs copies of the worker pool and replaces any that exit
- * unasked (at most one per second, so a crash loop cannot spin).
+ * unasked (one per second at most, so a crash loop cannot spin).
  * SIGTERM/SIGINT are passed on and waited for.
  */
 static int
@@ -88,7 +89,7 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 	int		 sig, status, live = 0, stopping = 0;
 	long		 i;
 	pid_t		 pid;
-	time_t		 last_spawn = 0;
+	bool		 respawn = false;
 
 	if (pids == NULL)
 		return 1;
@@ -102,11 +103,12 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 		for (i = 0; i < nprocs && !stopping; i++) {
 			if (pids[i] != 0)
 				continue;
-			if (time(NULL) == last_spawn)
+			if (respawn)
 				sleep(1);
-			last_spawn = time(NULL);
 			pid = fork();
 			if (pid == 0) {
+				/* Do not outlive a supervisor that was killed. */
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
 				sigprocmask(SIG_UNBLOCK, &set, NULL);
 				_exit(workers_run(listen_fd, cfg,
 				    (int)nthreads) == 0 ? 0 : 1);
@@ -116,6 +118,7 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 				live++;
 			}
 		}
+		respawn = true;
 		if (live == 0)
 			break;
 		if (sigwait(&set, &sig) != 0)

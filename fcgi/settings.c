@@ -16,6 +16,8 @@
 /* Raw values by setting id, each owned and wiped when freed. */
 struct raw {
 	char	*values[SETTING__MAX];
+	bool	 from_file[SETTING__MAX];	/* else from the environment */
+	char	 file_dir[PATH_MAX];		/* the config file's directory */
 };
 
 static void
@@ -119,6 +121,7 @@ read_config_file(const char *path, struct raw *raw, char *err, size_t errsz)
 			len -= 2;
 		}
 		raw_set(raw, id, value, len);
+		raw->from_file[id] = true;
 		if (setting_get(id)->type == SETTING_SECRET ||
 		    setting_get(id)->type == SETTING_KEY_LIST)
 			holds_secret = true;
@@ -137,17 +140,29 @@ out:
 	return rc;
 }
 
-/* Reads a secret file: a private regular file holding one line. */
+/*
+ * Reads a secret file: a private regular file holding one line.  A
+ * relative path given in the config file is taken from the file's own
+ * directory, so relay.conf and its key files can be moved together.
+ */
 static int
 read_secret_file(const char *setting, const char *path, struct raw *raw,
-    int target, char *err, size_t errsz)
+    int id, char *err, size_t errsz)
 {
-	char		 buf[SECRET_FILE_MAX + 1];
+	char		 buf[SECRET_FILE_MAX + 1], full[PATH_MAX];
 	struct stat	 st;
 	ssize_t		 n;
-	int		 fd;
+	int		 fd, target = (int)setting_get(id)->file_for;
 	char		*value;
 
+	if (path[0] != '/' && raw->from_file[id]) {
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s",
+		    raw->file_dir, path) >= sizeof(full)) {
+			snprintf(err, errsz, "%s: path too long", setting);
+			return -1;
+		}
+		path = full;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1) {
 		snprintf(err, errsz, "%s: cannot open %s: %s", setting, path,
@@ -194,6 +209,20 @@ is_set(const char *v)
 	return v != NULL && v[strspn(v, " \t")] != '\0';
 }
 
+/* Cuts path down to its directory ("." for a bare file name). */
+static void
+dir_of(char *path)
+{
+	char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(path, 2, ".");
+	else if (slash == path)
+		path[1] = '\0';
+	else
+		*slash = '\0';
+}
+
 /* relay.conf in the directory of the real (symlink-resolved) binary. */
 static bool
 default_config_path(char *buf, size_t bufsz)
@@ -234,13 +263,17 @@ settings_load(const char *explicit_path, struct config *cfg,
 	if (explicit_path != NULL || default_config_path(path, sizeof(path))) {
 		if (read_config_file(path, &raw, err, errsz) == -1)
 			goto out;
+		snprintf(raw.file_dir, sizeof(raw.file_dir), "%s", path);
+		dir_of(raw.file_dir);
 		snprintf(file_used, file_usedsz, "%s", path);
 	}
 
 	for (i = 0; i < SETTING__MAX; i++) {
 		env = getenv(setting_get(i)->name);
-		if (is_set(env))
+		if (is_set(env)) {
 			raw_set(&raw, i, env, strlen(env));
+			raw.from_file[i] = false;
+		}
 	}
 
 	for (i = 0; i < SETTING__MAX; i++) {
@@ -252,8 +285,8 @@ settings_load(const char *explicit_path, struct config *cfg,
 			    setting_get(s->file_for)->name, s->name);
 			goto out;
 		}
-		if (read_secret_file(s->name, raw.values[i], &raw,
-		    (int)s->file_for, err, errsz) == -1)
+		if (read_secret_file(s->name, raw.values[i], &raw, i, err,
+		    errsz) == -1)
 			goto out;
 	}
 	rc = config_build((const char *const *)raw.values, cfg, err, errsz);

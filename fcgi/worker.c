@@ -268,6 +268,14 @@ worker_main(void *arg)
 		}
 		if (atomic_load(&pool->stopping))
 			break;
+		if (rc == -EINVAL) {
+			/*
+			 * The socket was shut down: a sibling process sharing
+			 * it is stopping, so this one stops too.
+			 */
+			kill(getpid(), SIGTERM);
+			break;
+		}
 		fprintf(stderr, "relay: accept failed (%d)\n", rc);
 		if (++failures >= ACCEPT_FAILURES_MAX) {
 			/* Not a transient error: stop the whole process. */

@@ -71,6 +71,12 @@ body_read(struct exchange *ex, size_t cap)
 	}
 	ex->body[len] = '\0';
 	ex->body_len = len;
+	/*
+	 * A body cut short (a client that gave up, or mod_fcgid past
+	 * LimitRequestBody) must not be relayed as if it were whole.
+	 */
+	if (ex->content_length >= 0 && len < (size_t)ex->content_length)
+		return RERR_BODY_INCOMPLETE;
 	if (len == cap) {
 		char	probe;
 

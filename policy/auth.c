@@ -53,6 +53,9 @@ auth_check(const struct config *cfg, const char *authorization,
 	if (cfg->nkeys == 0)
 		return RERR_AUTH_MISCONFIGURED;
 
+	/* Servers trim "Bearer " to "Bearer": that is a missing key. */
+	if (authorization != NULL && strcasecmp(authorization, "bearer") == 0)
+		authorization = NULL;
 	if (authorization != NULL && authorization[0] != '\0' &&
 	    strncasecmp(authorization, "bearer ", 7) != 0)
 		return RERR_BAD_AUTH_SCHEME;

@@ -76,6 +76,7 @@ START_TEST(missing_key)
 	make_config(NULL, KEY, NULL);
 	ck_assert_int_eq(check(NULL, NULL, NULL), RERR_MISSING_KEY);
 	ck_assert_int_eq(check("Bearer ", NULL, NULL), RERR_MISSING_KEY);
+	ck_assert_int_eq(check("bearer", NULL, NULL), RERR_MISSING_KEY);
 	ck_assert_int_eq(check("Bearer    ", "  ", NULL), RERR_MISSING_KEY);
 	ck_assert_str_eq(rerr_info(RERR_MISSING_KEY)->message,
 	    "Missing relay key");
@@ -88,7 +89,8 @@ START_TEST(wrong_scheme_refused_even_with_good_header)
 	ck_assert_int_eq(check("Basic dXNlcjpwYXNz", KEY, NULL),
 	    RERR_BAD_AUTH_SCHEME);
 	ck_assert_int_eq(check(KEY, NULL, NULL), RERR_BAD_AUTH_SCHEME);
-	ck_assert_int_eq(check("Bearer", NULL, NULL), RERR_BAD_AUTH_SCHEME);
+	ck_assert_int_eq(check("Bearers " KEY, NULL, NULL),
+	    RERR_BAD_AUTH_SCHEME);
 	ck_assert_ptr_nonnull(strstr(rerr_info(RERR_BAD_AUTH_SCHEME)->message,
 	    "Bearer"));
 }

@@ -143,6 +143,27 @@ START_TEST(every_setting_documented)
 }
 END_TEST
 
+/* The README's configuration table is checked against the real one. */
+START_TEST(readme_documents_every_setting)
+{
+	static char	readme[65536];
+	char		row[96];
+	FILE		*fp = fopen("README.md", "r");
+	size_t		n;
+	int		i;
+
+	ck_assert_msg(fp != NULL, "run from the repository root");
+	n = fread(readme, 1, sizeof(readme) - 1, fp);
+	fclose(fp);
+	readme[n] = '\0';
+	for (i = 0; i < SETTING__MAX; i++) {
+		snprintf(row, sizeof(row), "| `%s` |", setting_get(i)->name);
+		ck_assert_msg(strstr(readme, row) != NULL,
+		    "README.md has no row for %s", setting_get(i)->name);
+	}
+}
+END_TEST
+
 static char	tmpdir[64];
 
 static void
@@ -259,6 +280,12 @@ START_TEST(secret_files)
 	ck_assert_ptr_nonnull(strstr(err, "not both"));
 	unsetenv("OPENAI_API_KEY");
 
+	/* A relative path in the file is taken from the file's directory. */
+	ck_assert_int_eq(load(write_file("f.conf",
+	    "OPENAI_API_KEY_FILE = openai.key\n", 0644)), 0);
+	ck_assert_str_eq(cfg.openai_api_key, "sk-test-123");
+	config_free(&cfg);
+
 	chmod(keyfile, 0640);
 	ck_assert_int_eq(load(write_file("e.conf", conf, 0644)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
@@ -279,6 +306,7 @@ config_suite(void)
 	    (int)(sizeof(values) / sizeof(values[0])));
 	tcase_add_test(tc, errors_never_echo_secrets);
 	tcase_add_test(tc, every_setting_documented);
+	tcase_add_test(tc, readme_documents_every_setting);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("load");
 	tcase_add_checked_fixture(tc, tmpdir_create, tmpdir_remove);

@@ -11,5 +11,6 @@ Suite	*config_suite(void);
 Suite	*headers_suite(void);
 Suite	*error_suite(void);
 Suite	*body_suite(void);
+Suite	*serve_suite(void);
 
 #endif

@@ -1,0 +1,44 @@
+#ifndef FAKE_IO_H
+#define FAKE_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Blocking-style I/O on non-blocking sockets. Every wait also watches the
+ * stop pipe, so once a stop is requested all connection threads fall out
+ * of their reads, writes and sleeps at once; that is what lets SIGTERM end
+ * the server within a second even with idle keep-alive connections.
+ */
+
+/* Creates the stop pipe. Returns 0, or -1 with errno set. */
+int io_init(void);
+/* Closes the stop pipe; only after every thread using io_* is gone. */
+void io_free(void);
+/* Async-signal-safe: makes every present and future wait return -1. */
+void io_request_stop(void);
+/* 1 once a stop was requested. */
+int io_stopping(void);
+
+/*
+ * Waits for events on fd or timeout_ms (-1 = no limit). Returns 1 when
+ * ready (including error/hang-up conditions), 0 on timeout, -1 when
+ * stopping.
+ */
+int io_wait(int fd, short events, int timeout_ms);
+/* Sleeps ms. Returns 0, or -1 if a stop interrupted it. */
+int io_sleep_ms(long ms);
+/* Reads at most len bytes. Returns the count, 0 at EOF, -1 on error/stop. */
+ssize_t io_read(int fd, void *buf, size_t len);
+/* Writes all len bytes. Returns 0, or -1 on error/stop (peer gone). */
+int io_write_all(int fd, const void *buf, size_t len);
+/* Returns once the peer has closed (or reset) fd, or a stop is requested. */
+void io_wait_peer_close(int fd);
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t io_now_ms(void);
+/* Monotonic milliseconds, for durations. */
+int64_t io_mono_ms(void);
+
+#endif

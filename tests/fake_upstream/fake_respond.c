@@ -1,0 +1,460 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tests/fake_upstream/fake_buf.h"
+#include "tests/fake_upstream/fake_codec.h"
+#include "tests/fake_upstream/fake_io.h"
+#include "tests/fake_upstream/fake_respond.h"
+#include "tests/fake_upstream/fake_sse.h"
+
+/* Downloads are byte i = i*31 mod 251: aperiodic enough to catch shifts. */
+#define PATTERN_PERIOD 251
+#define PATTERN_SPAN (PATTERN_PERIOD * 256)
+
+static unsigned char pattern[PATTERN_SPAN + PATTERN_PERIOD];
+static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
+
+static void pattern_fill(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (unsigned char)(i * 31 % PATTERN_PERIOD);
+}
+
+/* Pattern bytes from stream offset off on, at most PATTERN_SPAN of them. */
+static const unsigned char *pattern_at(uint64_t off, size_t *len)
+{
+	pthread_once(&pattern_once, pattern_fill);
+	*len = PATTERN_SPAN;
+	return pattern + off % PATTERN_PERIOD;
+}
+
+static uint64_t pattern_fnv(uint64_t n)
+{
+	uint64_t h = FNV1A64_INIT, off = 0;
+
+	while (off < n) {
+		size_t len;
+		const unsigned char *p = pattern_at(off, &len);
+
+		if (len > n - off)
+			len = (size_t)(n - off);
+		h = fnv1a64_update(h, p, len);
+		off += len;
+	}
+	return h;
+}
+
+/* Writes the first n pattern bytes. Returns 0, or -1 if the peer is gone. */
+static int pattern_send(struct respond_ctx *ctx, uint64_t n)
+{
+	uint64_t off = 0;
+
+	while (off < n) {
+		size_t len;
+		const unsigned char *p = pattern_at(off, &len);
+
+		if (len > n - off)
+			len = (size_t)(n - off);
+		if (io_write_all(ctx->conn->fd, p, len) < 0)
+			return -1;
+		off += len;
+		ctx->bytes += len;
+	}
+	return 0;
+}
+
+static const char *script_header(const struct script *s, const char *name)
+{
+	for (size_t i = 0; s != NULL && i < s->nheaders; i++)
+		if (strcasecmp(s->headers[i].name, name) == 0)
+			return s->headers[i].value;
+	return NULL;
+}
+
+int respond_head_finish(struct buf *b, struct respond_ctx *ctx,
+			const struct script *s, const char *content_type,
+			int want_close)
+{
+	const char *conn = script_header(s, "Connection");
+	int keep = ctx->req->keep_alive && !want_close;
+	char id[48];
+
+	if (content_type != NULL && script_header(s, "Content-Type") == NULL)
+		http_head_add(b, "Content-Type", content_type);
+	snprintf(id, sizeof(id), "req_fake_%llu", (unsigned long long)ctx->id);
+	if (script_header(s, "x-request-id") == NULL)
+		http_head_add(b, "x-request-id", id);
+	if (script_header(s, "openai-processing-ms") == NULL)
+		http_head_add(b, "openai-processing-ms", "1");
+	if (conn != NULL) {
+		/* The script speaks for the connection; honour what it says. */
+		if (http_has_token(conn, "close"))
+			keep = 0;
+	} else if (!keep) {
+		http_head_add(b, "Connection", "close");
+	} else {
+		http_head_connection(b, ctx->req);
+	}
+	for (size_t i = 0; s != NULL && i < s->nheaders; i++)
+		http_head_add(b, s->headers[i].name, s->headers[i].value);
+	buf_puts(b, "\r\n");
+	return keep;
+}
+
+/* Status codes and methods whose answers never carry a body. */
+static int answer_has_body(const struct respond_ctx *ctx, int status)
+{
+	return strcmp(ctx->req->method, "HEAD") != 0 && status >= 200 &&
+	       status != 204 && status != 304;
+}
+
+static int send_head(struct respond_ctx *ctx, struct buf *b)
+{
+	int rc = io_write_all(ctx->conn->fd, b->data, b->len);
+
+	buf_free(b);
+	return rc;
+}
+
+/* large_body_bytes, optionally cut short by reset_after_bytes. */
+static int respond_large(struct respond_ctx *ctx, const struct script *s)
+{
+	uint64_t n = (uint64_t)s->large_body_bytes;
+	uint64_t send_n = n;
+	int cut = s->reset_after_bytes >= 0 && (uint64_t)s->reset_after_bytes < n;
+	struct buf b = { 0 };
+	char hex[17];
+	int keep;
+
+	if (cut)
+		send_n = (uint64_t)s->reset_after_bytes;
+	fnv1a64_hex(pattern_fnv(n), hex);
+	http_head_begin(&b, s->status);
+	if (script_header(s, "Content-Length") == NULL)
+		buf_printf(&b, "Content-Length: %llu\r\n", (unsigned long long)n);
+	http_head_add(&b, "X-Fake-Fnv1a64", hex);
+	keep = respond_head_finish(&b, ctx, s,
+		s->content_type ? s->content_type : "application/octet-stream",
+		cut || script_header(s, "Content-Length") != NULL);
+	ctx->status = s->status;
+	if (send_head(ctx, &b) < 0)
+		return -1;
+	if (!answer_has_body(ctx, s->status))
+		return keep ? 0 : -1;
+	if (pattern_send(ctx, send_n) < 0)
+		return -1;
+	return keep ? 0 : -1;
+}
+
+/* reset_after_bytes alone: promise more body than is sent, then close. */
+static int respond_truncated(struct respond_ctx *ctx, const struct script *s)
+{
+	uint64_t r = (uint64_t)s->reset_after_bytes;
+	int from_body = s->body != NULL && s->body_len > r;
+	uint64_t declared = from_body ? s->body_len : r + 1024;
+	struct buf b = { 0 };
+
+	http_head_begin(&b, s->status);
+	buf_printf(&b, "Content-Length: %llu\r\n", (unsigned long long)declared);
+	respond_head_finish(&b, ctx, s,
+		s->content_type ? s->content_type :
+		from_body ? "application/json" : "application/octet-stream", 1);
+	ctx->status = s->status;
+	if (send_head(ctx, &b) < 0)
+		return -1;
+	if (from_body) {
+		if (io_write_all(ctx->conn->fd, s->body, (size_t)r) == 0)
+			ctx->bytes += r;
+	} else {
+		(void)pattern_send(ctx, r);
+	}
+	return -1;
+}
+
+/* A plain scripted answer: status, headers, body. */
+static int respond_body(struct respond_ctx *ctx, const struct script *s)
+{
+	const char *ctype = s->content_type;
+	int own_framing = script_header(s, "Content-Length") != NULL ||
+			  script_header(s, "Transfer-Encoding") != NULL;
+	int has_body = answer_has_body(ctx, s->status);
+	struct buf b = { 0 };
+	int keep;
+
+	if (ctype == NULL && s->body != NULL)
+		ctype = "application/json";
+	http_head_begin(&b, s->status);
+	if (!own_framing && s->status >= 200 && s->status != 204 && s->status != 304)
+		buf_printf(&b, "Content-Length: %zu\r\n", s->body_len);
+	/* Framing the script chose itself may not match: never reuse. */
+	keep = respond_head_finish(&b, ctx, s, ctype, own_framing);
+	if (has_body && s->body_len > 0)
+		buf_append(&b, s->body, s->body_len);
+	ctx->status = s->status;
+	if (send_head(ctx, &b) < 0)
+		return -1;
+	if (has_body)
+		ctx->bytes += s->body_len;
+	return keep ? 0 : -1;
+}
+
+int respond_script(struct respond_ctx *ctx, const struct script *s)
+{
+	if (s->delay_ms > 0 && io_sleep_ms(s->delay_ms) < 0)
+		return -1;
+	if (s->close)
+		return -1;
+	if (s->hang) {
+		io_wait_peer_close(ctx->conn->fd);
+		return -1;
+	}
+	if (s->sse) {
+		struct sse_plan plan = {
+			.status = s->status,
+			.script = s,
+			.events = s->sse_events,
+			.interval_ms = s->sse_interval_ms,
+			.fail_after = s->sse_fail_after,
+			.stall_after = s->sse_stall_after,
+			.stall_ms = s->sse_stall_ms,
+			.done = s->sse_done,
+			.style = s->sse_style,
+			.full_shape = 0,
+			.model = "gpt-4o-mini",
+		};
+
+		return sse_run(ctx, &plan);
+	}
+	if (s->large_body_bytes >= 0)
+		return respond_large(ctx, s);
+	if (s->reset_after_bytes >= 0)
+		return respond_truncated(ctx, s);
+	return respond_body(ctx, s);
+}
+
+static const char *request_model(const struct respond_ctx *ctx,
+				 const char *fallback)
+{
+	json_object *m;
+
+	if (ctx->req_json != NULL &&
+	    json_object_object_get_ex(ctx->req_json, "model", &m) &&
+	    json_object_is_type(m, json_type_string))
+		return json_object_get_string(m);
+	return fallback;
+}
+
+static int request_streams(const struct respond_ctx *ctx)
+{
+	json_object *v;
+
+	return ctx->req_json != NULL &&
+	       json_object_object_get_ex(ctx->req_json, "stream", &v) &&
+	       json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+static json_object *fake_id(const char *prefix, uint64_t id)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), "%s%llu", prefix, (unsigned long long)id);
+	return json_object_new_string(s);
+}
+
+json_object *respond_response_object(uint64_t id, const char *model,
+				     int completed)
+{
+	json_object *r = json_object_new_object();
+	json_object *output = json_object_new_array();
+
+	json_object_object_add(r, "id", fake_id("resp_fake_", id));
+	json_object_object_add(r, "object", json_object_new_string("response"));
+	json_object_object_add(r, "created_at",
+			       json_object_new_int64(io_now_ms() / 1000));
+	json_object_object_add(r, "status", json_object_new_string(
+		completed ? "completed" : "in_progress"));
+	json_object_object_add(r, "model", json_object_new_string(model));
+	if (completed) {
+		json_object *msg = json_object_new_object();
+		json_object *content = json_object_new_array();
+		json_object *text = json_object_new_object();
+		json_object *usage = json_object_new_object();
+
+		json_object_object_add(text, "type", json_object_new_string("output_text"));
+		json_object_object_add(text, "text", json_object_new_string(RESPOND_TEXT));
+		json_object_object_add(text, "annotations", json_object_new_array());
+		json_object_array_add(content, text);
+		json_object_object_add(msg, "type", json_object_new_string("message"));
+		json_object_object_add(msg, "id", fake_id("msg_fake_", id));
+		json_object_object_add(msg, "role", json_object_new_string("assistant"));
+		json_object_object_add(msg, "status", json_object_new_string("completed"));
+		json_object_object_add(msg, "content", content);
+		json_object_array_add(output, msg);
+		json_object_object_add(usage, "input_tokens", json_object_new_int(1));
+		json_object_object_add(usage, "output_tokens", json_object_new_int(1));
+		json_object_object_add(usage, "total_tokens", json_object_new_int(2));
+		json_object_object_add(r, "output", output);
+		json_object_object_add(r, "usage", usage);
+	} else {
+		json_object_object_add(r, "output", output);
+		json_object_object_add(r, "usage", NULL);
+	}
+	return r;
+}
+
+static json_object *chat_completion(const struct respond_ctx *ctx,
+				    const char *model)
+{
+	json_object *r = json_object_new_object();
+	json_object *choices = json_object_new_array();
+	json_object *choice = json_object_new_object();
+	json_object *msg = json_object_new_object();
+	json_object *usage = json_object_new_object();
+
+	json_object_object_add(r, "id", fake_id("chatcmpl-fake_", ctx->id));
+	json_object_object_add(r, "object", json_object_new_string("chat.completion"));
+	json_object_object_add(r, "created", json_object_new_int64(io_now_ms() / 1000));
+	json_object_object_add(r, "model", json_object_new_string(model));
+	json_object_object_add(msg, "role", json_object_new_string("assistant"));
+	json_object_object_add(msg, "content", json_object_new_string(RESPOND_TEXT));
+	json_object_object_add(msg, "refusal", NULL);
+	json_object_object_add(choice, "index", json_object_new_int(0));
+	json_object_object_add(choice, "message", msg);
+	json_object_object_add(choice, "logprobs", NULL);
+	json_object_object_add(choice, "finish_reason", json_object_new_string("stop"));
+	json_object_array_add(choices, choice);
+	json_object_object_add(r, "choices", choices);
+	json_object_object_add(usage, "prompt_tokens", json_object_new_int(1));
+	json_object_object_add(usage, "completion_tokens", json_object_new_int(1));
+	json_object_object_add(usage, "total_tokens", json_object_new_int(2));
+	json_object_object_add(r, "usage", usage);
+	return r;
+}
+
+static json_object *embeddings(const char *model)
+{
+	json_object *r = json_object_new_object();
+	json_object *data = json_object_new_array();
+	json_object *item = json_object_new_object();
+	json_object *vec = json_object_new_array();
+	json_object *usage = json_object_new_object();
+
+	for (int i = 0; i < 8; i++) {
+		char text[8];
+
+		/* Printed as "0.1", not json-c's default "0.10000000000000001". */
+		snprintf(text, sizeof(text), "%.1f", i / 10.0);
+		json_object_array_add(vec, json_object_new_double_s(i / 10.0, text));
+	}
+	json_object_object_add(item, "object", json_object_new_string("embedding"));
+	json_object_object_add(item, "index", json_object_new_int(0));
+	json_object_object_add(item, "embedding", vec);
+	json_object_array_add(data, item);
+	json_object_object_add(r, "object", json_object_new_string("list"));
+	json_object_object_add(r, "data", data);
+	json_object_object_add(r, "model", json_object_new_string(model));
+	json_object_object_add(usage, "prompt_tokens", json_object_new_int(1));
+	json_object_object_add(usage, "total_tokens", json_object_new_int(1));
+	json_object_object_add(r, "usage", usage);
+	return r;
+}
+
+static json_object *model_object(const char *id)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "id", json_wire_string(id, strlen(id)));
+	json_object_object_add(m, "object", json_object_new_string("model"));
+	json_object_object_add(m, "created", json_object_new_int(0));
+	json_object_object_add(m, "owned_by", json_object_new_string("fake-upstream"));
+	return m;
+}
+
+static json_object *model_list(void)
+{
+	static const char *const ids[] = {
+		"gpt-4o-mini", "gpt-4o", "text-embedding-3-small"
+	};
+	json_object *r = json_object_new_object();
+	json_object *data = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		json_object_array_add(data, model_object(ids[i]));
+	json_object_object_add(r, "object", json_object_new_string("list"));
+	json_object_object_add(r, "data", data);
+	return r;
+}
+
+static json_object *echo(const struct respond_ctx *ctx)
+{
+	const struct http_request *req = ctx->req;
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "object", json_object_new_string("fake.echo"));
+	json_object_object_add(r, "method", json_wire_string(req->method, strlen(req->method)));
+	json_object_object_add(r, "path", json_wire_string(req->path, strlen(req->path)));
+	json_object_object_add(r, "query", json_wire_string(req->query, strlen(req->query)));
+	json_object_object_add(r, "body_length",
+			       json_object_new_int64((int64_t)ctx->body_length));
+	return r;
+}
+
+int respond_default(struct respond_ctx *ctx)
+{
+	const struct http_request *req = ctx->req;
+	int post = strcmp(req->method, "POST") == 0;
+	int get = strcmp(req->method, "GET") == 0;
+	int is_responses = strcmp(req->path, "/v1/responses") == 0;
+	int is_chat = strcmp(req->path, "/v1/chat/completions") == 0;
+	json_object *answer;
+	struct buf b = { 0 };
+	const char *text;
+	size_t len;
+	int keep, rc;
+
+	if ((is_responses || is_chat) && request_streams(ctx)) {
+		struct sse_plan plan = {
+			.status = 200,
+			.events = 5,
+			.interval_ms = 50,
+			.fail_after = -1,
+			.stall_after = -1,
+			.done = 1,
+			.style = is_chat ? SCRIPT_STYLE_CHAT : SCRIPT_STYLE_RESPONSES,
+			.full_shape = 1,
+			.model = request_model(ctx, "gpt-4o-mini"),
+		};
+
+		return sse_run(ctx, &plan);
+	}
+	if (post && is_responses)
+		answer = respond_response_object(ctx->id,
+			request_model(ctx, "gpt-4o-mini"), 1);
+	else if (post && is_chat)
+		answer = chat_completion(ctx, request_model(ctx, "gpt-4o-mini"));
+	else if (post && strcmp(req->path, "/v1/embeddings") == 0)
+		answer = embeddings(request_model(ctx, "text-embedding-3-small"));
+	else if (get && strcmp(req->path, "/v1/models") == 0)
+		answer = model_list();
+	else if (get && strncmp(req->path, "/v1/models/", 11) == 0 &&
+		 req->path[11] != '\0')
+		answer = model_object(req->path + 11);
+	else
+		answer = echo(ctx);
+	text = json_plain(answer, &len);
+	http_head_begin(&b, 200);
+	buf_printf(&b, "Content-Length: %zu\r\n", len);
+	keep = respond_head_finish(&b, ctx, NULL, "application/json", 0);
+	if (answer_has_body(ctx, 200))
+		buf_append(&b, text, len);
+	ctx->status = 200;
+	rc = send_head(ctx, &b);
+	if (rc == 0 && answer_has_body(ctx, 200))
+		ctx->bytes += len;
+	json_object_put(answer);
+	return rc == 0 && keep ? 0 : -1;
+}

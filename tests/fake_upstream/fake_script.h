@@ -1,0 +1,51 @@
+#ifndef FAKE_SCRIPT_H
+#define FAKE_SCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tests/fake_upstream/fake_http.h"
+
+enum script_style {
+	SCRIPT_STYLE_RESPONSES,	/* event: response.output_text.delta */
+	SCRIPT_STYLE_CHAT	/* data-only chat.completion.chunk */
+};
+
+/* A scripted answer, as POSTed to /__fake/script. Immutable once queued. */
+struct script {
+	int status;
+	struct http_header *headers;	/* sent exactly, in order */
+	size_t nheaders;
+	char *body;			/* NULL when no body was given */
+	size_t body_len;
+	char *content_type;		/* NULL: default for the kind of answer */
+	long delay_ms;
+	int hang;
+	int close;
+	int64_t reset_after_bytes;	/* -1: off */
+	int64_t large_body_bytes;	/* -1: off */
+	int sse;
+	long sse_events;
+	long sse_interval_ms;
+	long sse_fail_after;		/* -1: off */
+	long sse_stall_after;		/* -1: off */
+	long sse_stall_ms;
+	int sse_done;
+	enum script_style sse_style;
+	long times;			/* uses left; -1 = until reset */
+	int refs;			/* guarded by the queue lock */
+};
+
+/*
+ * Parses a script object and appends it to the queue. Returns 0, or -1
+ * with a message for the test author in err.
+ */
+int script_push(const char *json, size_t len, char *err, size_t errlen);
+/* Takes one use of the queue head; NULL when nothing is queued. */
+struct script *script_take(void);
+/* Gives back what script_take returned. */
+void script_release(struct script *s);
+/* Drops every queued script. */
+void script_clear(void);
+
+#endif
