@@ -1,0 +1,92 @@
+/*
+ * Real front servers for integration tests: lighttpd (mod_fastcgi
+ * bin-path) and Apache + mod_fcgid, each configured from the shipped
+ * deploy/ file with only ports and paths substituted, plus the fake
+ * OpenAI upstream.  Everything binds 127.0.0.1 and lives in a private
+ * temporary directory, so several instances (and a system server) can
+ * run at once.  Processes are started as children of the caller and
+ * stopped by PID.
+ */
+#ifndef TESTS_INTEG_FRONTEND_H
+#define TESTS_INTEG_FRONTEND_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum frontend_kind {
+	FRONTEND_LIGHTTPD,
+	FRONTEND_APACHE_FCGID,
+	FRONTEND__MAX
+};
+
+/* A secret or auxiliary file written beside the relay copy, mode 0600. */
+struct frontend_file {
+	const char	*name;		/* plain file name, no '/' */
+	const char	*content;	/* NUL-terminated, written as is */
+};
+
+struct frontend {
+	enum frontend_kind	 kind;
+	pid_t			 pid;		/* the server's parent process; 0 when stopped */
+	int			 port;		/* 127.0.0.1:port */
+	char			 base_url[64];	/* "http://127.0.0.1:PORT", no trailing slash */
+	char			 dir[256];	/* private temp dir; the relay copy is dir/relay */
+	char			 error_log[320];/* server error log: holds the relay's log lines */
+	char			 server_out[320];/* the server's own stdout/stderr */
+	uid_t			 run_uid;	/* user the relay runs as (owner of the 0600 files) */
+	gid_t			 run_gid;
+};
+
+/* "lighttpd" or "apache-fcgid"; "?" for an unknown kind. */
+const char *frontend_name(enum frontend_kind kind);
+
+/*
+ * Creates a temp dir, copies relay_bin into it as "relay" (so relay.conf
+ * beside it is found), writes relay_conf_text as relay.conf and the
+ * nfiles files (mode 0600, owned by the user the server runs the relay
+ * as: www-data when we are root, else ourselves), writes the server
+ * config from the shipped deploy/ file (found in $RELAY_DEPLOY_DIR, else
+ * deploy/ beside relay_bin, else ./deploy) with only the port and
+ * "/srv/relay" substituted, starts the server in the foreground as a
+ * child and waits up to 15 s until GET /health answers 200.  Retries
+ * with a new port if the server dies while starting (port taken).
+ * Returns 0; or -1 after printing the tail of the server's logs to
+ * stderr and cleaning up (fe is then as after frontend_stop).
+ */
+int frontend_start(struct frontend *fe, enum frontend_kind kind,
+    const char *relay_bin, const char *relay_conf_text,
+    const struct frontend_file *files, size_t nfiles);
+
+/*
+ * Stops the server by PID (SIGTERM, up to 5 s, then SIGKILL) and reaps
+ * it, then ends any process still running from fe->dir (the relay
+ * copies it spawned, Apache workers), and removes the temp dir.  Safe to
+ * call twice, and on a zeroed struct.
+ */
+void frontend_stop(struct frontend *fe);
+
+/*
+ * The server's error log (where the relay's per-request log lines land)
+ * as a NUL-terminated string the caller frees; NULL if it cannot be read.
+ */
+char *frontend_read_error_log(const struct frontend *fe);
+
+/* The fake OpenAI upstream (tests/fake_upstream/fake-upstream). */
+struct fake_upstream {
+	pid_t	pid;		/* 0 when stopped */
+	int	port;		/* as written to its --port-file */
+	char	base_url[64];	/* "http://127.0.0.1:PORT" */
+	char	dir[256];	/* temp dir: port file and upstream.log */
+};
+
+/*
+ * Starts bin on a free loopback port and waits up to 10 s for its port
+ * file.  Returns 0; or -1 after printing its output to stderr (fu is
+ * then as after fake_upstream_stop).
+ */
+int fake_upstream_start(struct fake_upstream *fu, const char *bin);
+
+/* SIGTERM, up to 5 s, then SIGKILL; reaps it, removes fu->dir. Idempotent. */
+void fake_upstream_stop(struct fake_upstream *fu);
+
+#endif

@@ -1,0 +1,597 @@
+/*
+ * The relay through a real front server: meta routes, auth, every
+ * forwarded route of the table, header filtering both ways, bad input
+ * that must never reach upstream, upstream failures, and log lines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "policy/route.h"
+#include "tests/integ/client.h"
+#include "tests/integ/integ.h"
+
+#define AUTH	"Authorization: Bearer " TEST_RELAY_KEY
+#define JSON_CT	"Content-Type: application/json"
+
+static void
+req(const char *method, const char *target, const char *const *headers,
+    const char *body, size_t len, struct response *r)
+{
+	ck_assert_msg(http_request(integ_frontend->base_url, method, target,
+	    headers, body, len, r) == 0, "no HTTP answer for %s %s", method,
+	    target);
+}
+
+static void
+reset_fake(void)
+{
+	fake_reset(integ_fake_url);
+}
+
+/* The single request upstream received (caller puts the list). */
+static struct json_object *
+only_upstream_request(struct json_object **list)
+{
+	*list = fake_requests(integ_fake_url);
+	ck_assert_ptr_nonnull(*list);
+	ck_assert_uint_eq(json_object_array_length(*list), 1);
+	return json_object_array_get_idx(*list, 0);
+}
+
+/* Asserts r is the relay's envelope with this status and code. */
+static void
+assert_relay_error(const struct response *r, long status, const char *code)
+{
+	struct json_object	*root, *err;
+	char			*ct;
+
+	ck_assert_msg(r->status == status, "status %ld, want %ld: %s",
+	    r->status, status, r->body);
+	ct = response_header(r, "Content-Type");
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_str_eq(ct, "application/json");
+	free(ct);
+	root = response_json(r);
+	ck_assert_msg(root != NULL, "not JSON: %s", r->body);
+	ck_assert(json_object_object_get_ex(root, "error", &err));
+	ck_assert_ptr_nonnull(json_str(err, "message"));
+	ck_assert_ptr_nonnull(json_str(err, "type"));
+	ck_assert_str_eq(json_str(err, "code"), code);
+	json_object_put(root);
+}
+
+static void
+assert_no_secrets(const struct response *r)
+{
+	ck_assert_ptr_null(strstr(r->body, TEST_OPENAI_KEY));
+	ck_assert_ptr_null(strstr(r->body, TEST_RELAY_KEY));
+	ck_assert_ptr_null(strstr(r->headers, TEST_OPENAI_KEY));
+	ck_assert_ptr_null(strstr(r->headers, TEST_RELAY_KEY));
+}
+
+START_TEST(health_is_public_and_honest)
+{
+	static const char *const paths[] = { "/", "/health", "/v1/health" };
+	struct json_object	*root, *o;
+	struct response		 r;
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		req("GET", paths[i], NULL, NULL, 0, &r);
+		ck_assert_int_eq(r.status, 200);
+		root = response_json(&r);
+		ck_assert_ptr_nonnull(root);
+		ck_assert_str_eq(json_str(root, "object"), "health");
+		ck_assert_str_eq(json_str(root, "status"), "ok");
+		ck_assert_ptr_nonnull(json_str(root, "timestamp"));
+		ck_assert_ptr_nonnull(json_str(root, "default_model"));
+		ck_assert(json_object_object_get_ex(root, "openai", &o));
+		ck_assert(json_object_get_boolean(json_object_object_get(o,
+		    "api_key_configured")));
+		ck_assert_str_eq(json_str(o, "base_url"), integ_fake_url);
+		ck_assert(json_object_object_get_ex(root, "relay", &o));
+		ck_assert(json_object_get_boolean(json_object_object_get(o,
+		    "auth_enabled")));
+		ck_assert(json_object_object_get_ex(root, "meta", &o));
+		assert_no_secrets(&r);
+		json_object_put(root);
+		response_free(&r);
+	}
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+START_TEST(manifest_lists_the_table)
+{
+	struct json_object	*root, *endpoints, *list;
+	struct response		 r;
+
+	req("GET", "/manifest", NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	root = response_json(&r);
+	ck_assert_str_eq(json_str(root, "object"), "relay.manifest");
+	ck_assert(json_object_object_get_ex(root, "endpoints", &endpoints));
+	ck_assert(json_object_object_get_ex(endpoints, "responses", &list));
+	ck_assert_str_eq(json_object_get_string(
+	    json_object_array_get_idx(list, 0)), "/v1/responses");
+	assert_no_secrets(&r);
+	json_object_put(root);
+	response_free(&r);
+}
+END_TEST
+
+static const struct {
+	const char	*authorization;
+	const char	*x_relay_key;
+	const char	*code;
+	const char	*message;
+} auth_failures[] = {
+	{ NULL, NULL, "missing_relay_key", "Missing relay key" },
+	{ "Authorization: Bearer ", NULL, "missing_relay_key",
+	    "Missing relay key" },
+	{ "Authorization: Bearer wrong-key-0123456789", NULL,
+	    "invalid_relay_key", "Invalid relay key" },
+	{ "Authorization: Basic dXNlcjpwYXNz", "X-Relay-Key: " TEST_RELAY_KEY,
+	    "invalid_authorization_scheme", "Bearer" },
+	{ AUTH, "X-Relay-Key: wrong-key-0123456789", "invalid_relay_key",
+	    "Invalid relay key" },
+};
+
+START_TEST(auth_failures_reach_nothing)
+{
+	const char		*headers[3] = { NULL, NULL, NULL };
+	struct json_object	*root, *err;
+	struct response		 r;
+	int			 n = 0;
+
+	if (auth_failures[_i].authorization)
+		headers[n++] = auth_failures[_i].authorization;
+	if (auth_failures[_i].x_relay_key)
+		headers[n++] = auth_failures[_i].x_relay_key;
+	req("GET", "/v1/models", headers, NULL, 0, &r);
+	assert_relay_error(&r, 401, auth_failures[_i].code);
+	root = response_json(&r);
+	json_object_object_get_ex(root, "error", &err);
+	ck_assert_ptr_nonnull(strstr(json_str(err, "message"),
+	    auth_failures[_i].message));
+	json_object_put(root);
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+START_TEST(every_key_form_accepted)
+{
+	static const char *const forms[][2] = {
+		{ AUTH, NULL },
+		{ "Authorization: bearer " TEST_RELAY_KEY, NULL },
+		{ "X-Relay-Key: " TEST_RELAY_KEY, NULL },
+		{ "Authorization: Bearer " TEST_SECOND_KEY, NULL },
+	};
+	struct json_object	*root;
+	struct response		 r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		req("GET", "/v1/actions/ping", forms[i], NULL, 0, &r);
+		ck_assert_msg(r.status == 200, "form %zu: %ld", i, r.status);
+		root = response_json(&r);
+		ck_assert_str_eq(json_str(root, "status"), "ok");
+		json_object_put(root);
+		response_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(meta_routes_need_a_key_and_keep_secrets)
+{
+	static const char *const paths[] = {
+		"/v1/actions/ping", "/v1/actions/relay_info",
+		"/actions/system/info",
+	};
+	static const char *const auth[] = { AUTH, NULL };
+	struct json_object	*root;
+	struct response		 r;
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		req("GET", paths[i], NULL, NULL, 0, &r);
+		assert_relay_error(&r, 401, "missing_relay_key");
+		response_free(&r);
+		req("GET", paths[i], auth, NULL, 0, &r);
+		ck_assert_int_eq(r.status, 200);
+		root = response_json(&r);
+		ck_assert_msg(json_object_is_type(root, json_type_object),
+		    "%s", r.body);
+		assert_no_secrets(&r);
+		json_object_put(root);
+		response_free(&r);
+	}
+	req("GET", "/v1/actions/relay_info", auth, NULL, 0, &r);
+	root = response_json(&r);
+	ck_assert_str_eq(json_str(root, "type"), "relay.info");
+	json_object_put(root);
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+/* Indices of the forwarded rows, gathered before the suite runs. */
+static size_t	forward_rows[256];
+static int	nforward_rows;
+
+/* "/v1/files/{file_id}" → "/v1/files/x_file_id". */
+static void
+sample_path(const char *tmpl, char *buf, size_t bufsz)
+{
+	size_t	o = 0;
+
+	while (*tmpl != '\0' && o + 1 < bufsz) {
+		if (*tmpl == '{') {
+			const char *end = strchr(tmpl, '}');
+
+			o += (size_t)snprintf(buf + o, bufsz - o, "x_%.*s",
+			    (int)(end - tmpl - 1), tmpl + 1);
+			tmpl = end + 1;
+			continue;
+		}
+		buf[o++] = *tmpl++;
+	}
+	buf[o] = '\0';
+}
+
+START_TEST(every_forwarded_route_reaches_upstream_intact)
+{
+	const struct route	*rt = &routes[forward_rows[_i]];
+	static const char	 query[] =
+	    "limit=2&order=desc&include%5B%5D=a&include%5B%5D=b";
+	static const char	 json[] =
+	    "{\"model\":\"gpt-test\",\"input\":\"h\xc3\xa9llo\",\"n\":1}";
+	const char		*headers[] = {
+		AUTH, "X-Relay-Key: " TEST_RELAY_KEY, JSON_CT,
+		"Cookie: session=abc", "Origin: https://evil.example",
+		"X-Forwarded-For: 203.0.113.9",
+		"OpenAI-Organization: org-client", "OpenAI-Project: proj-client",
+		"OpenAI-Beta: assistants=v2", "Idempotency-Key: idem-123",
+		"Proxy-Authorization: Basic Zm9vOmJhcg==",
+		"Accept-Encoding: gzip", NULL,
+	};
+	struct json_object	*list, *up, *root;
+	struct response		 r;
+	char			 path[512], target[768], *h;
+	const char		*body = NULL;
+	size_t			 i;
+
+	sample_path(rt->path, path, sizeof(path));
+	snprintf(target, sizeof(target), "%s%s%s", path,
+	    rt->method == METHOD_GET ? "?" : "",
+	    rt->method == METHOD_GET ? query : "");
+	if (rt->body == BODY_JSON)
+		body = json;
+	else if (rt->method != METHOD_GET)
+		body = "";
+	req(method_name(rt->method), target, headers, body,
+	    body ? strlen(body) : 0, &r);
+	ck_assert_msg(r.status == 200, "%s %s: %ld %s",
+	    method_name(rt->method), target, r.status, r.body);
+	root = response_json(&r);
+	ck_assert_msg(root != NULL, "not JSON: %s", r.body);
+	json_object_put(root);
+	h = response_header(&r, "X-Upstream-Request-Id");
+	ck_assert_ptr_nonnull(h);
+	free(h);
+
+	up = only_upstream_request(&list);
+	ck_assert_str_eq(json_str(up, "method"), method_name(rt->method));
+	ck_assert_str_eq(json_str(up, "path"), path);
+	ck_assert_str_eq(json_str(up, "query"),
+	    rt->method == METHOD_GET ? query : "");
+	if (rt->body == BODY_JSON)
+		ck_assert_str_eq(json_str(up, "body"), json);
+	else
+		ck_assert_int_eq(json_object_get_int(
+		    json_object_object_get(up, "body_length")), 0);
+
+	ck_assert_str_eq(recorded_header(up, "Authorization"),
+	    "Bearer " TEST_OPENAI_KEY);
+	ck_assert_uint_eq(recorded_header_count(up, "Authorization"), 1);
+	ck_assert_str_eq(recorded_header(up, "OpenAI-Organization"),
+	    "org-test");
+	ck_assert_uint_eq(recorded_header_count(up, "OpenAI-Organization"), 1);
+	ck_assert_str_eq(recorded_header(up, "OpenAI-Project"), "proj_test");
+	ck_assert_uint_eq(recorded_header_count(up, "OpenAI-Project"), 1);
+	ck_assert_str_eq(recorded_header(up, "OpenAI-Beta"), "assistants=v2");
+	ck_assert_str_eq(recorded_header(up, "Idempotency-Key"), "idem-123");
+	ck_assert_str_eq(recorded_header(up, "Accept-Encoding"), "identity");
+	for (i = 0; i < 6; i++) {
+		static const char *const gone[] = {
+			"X-Relay-Key", "Cookie", "Origin", "X-Forwarded-For",
+			"Proxy-Authorization", "Expect",
+		};
+		ck_assert_msg(recorded_header(up, gone[i]) == NULL,
+		    "%s reached upstream", gone[i]);
+	}
+	ck_assert_ptr_null(strstr(json_object_to_json_string(up),
+	    TEST_RELAY_KEY));
+	json_object_put(list);
+	response_free(&r);
+}
+END_TEST
+
+START_TEST(upstream_answer_passes_through_filtered)
+{
+	static const char	 body[] = "{\"error\":{\"message\":\"No such "
+	    "file\",\"type\":\"invalid_request_error\",\"param\":null,"
+	    "\"code\":null}}";
+	static const char *const auth[] = { AUTH, NULL };
+	struct response		 r;
+	char			 script[1024], *h;
+
+	snprintf(script, sizeof(script), "{\"status\":404,\"headers\":["
+	    "[\"x-request-id\",\"req_up_1\"],"
+	    "[\"openai-processing-ms\",\"7\"],"
+	    "[\"x-ratelimit-remaining-requests\",\"99\"],"
+	    "[\"set-cookie\",\"s=1\"],"
+	    "[\"authorization\",\"Bearer " TEST_OPENAI_KEY "\"],"
+	    "[\"x-powered-by\",\"fake\"],"
+	    "[\"content-type\",\"application/json\"]],"
+	    "\"body\":\"%s\"}", "{\\\"error\\\":{\\\"message\\\":\\\"No such "
+	    "file\\\",\\\"type\\\":\\\"invalid_request_error\\\",\\\"param\\\":"
+	    "null,\\\"code\\\":null}}");
+	fake_script(integ_fake_url, script);
+	req("GET", "/v1/files/file_missing", auth, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_str_eq(r.body, body);
+	h = response_header(&r, "X-Upstream-Request-Id");
+	ck_assert_str_eq(h, "req_up_1");
+	free(h);
+	h = response_header(&r, "X-Request-Id");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_ne(h, "req_up_1");
+	free(h);
+	h = response_header(&r, "x-ratelimit-remaining-requests");
+	ck_assert_str_eq(h, "99");
+	free(h);
+	h = response_header(&r, "OpenAI-Processing-Ms");
+	ck_assert_str_eq(h, "7");
+	free(h);
+	ck_assert_ptr_null(response_header(&r, "Set-Cookie"));
+	ck_assert_ptr_null(response_header(&r, "X-Powered-By"));
+	ck_assert_ptr_null(response_header(&r, "Authorization"));
+	assert_no_secrets(&r);
+	response_free(&r);
+}
+END_TEST
+
+static const struct {
+	const char	*method;
+	const char	*target;
+	const char	*ctype;		/* a header line, or NULL */
+	const char	*body;		/* NULL: none */
+	long		 status;
+	const char	*code;
+} bad_inputs[] = {
+	{ "POST", "/v1/responses", JSON_CT, "{\"model\":", 400,
+	    "invalid_json" },
+	{ "POST", "/v1/responses", JSON_CT, "[1,2]", 400, "invalid_json" },
+	{ "POST", "/v1/responses", JSON_CT, "{} trailing", 400,
+	    "invalid_json" },
+	{ "POST", "/v1/responses", JSON_CT, "", 400, "invalid_json" },
+	{ "POST", "/v1/responses", "Content-Type: text/plain", "{}", 415,
+	    "unsupported_media_type" },
+	{ "POST", "/v1/embeddings", NULL, "{}", 415,
+	    "unsupported_media_type" },
+	{ "POST", "/v1/batches/x/cancel", "Content-Type: text/plain", "x",
+	    415, "unsupported_media_type" },
+	{ "GET", "/v1/nope", NULL, NULL, 404, "not_found" },
+	{ "GET", "/v1/models/", NULL, NULL, 404, "not_found" },
+	{ "DELETE", "/v1/models", NULL, NULL, 405, "method_not_allowed" },
+	{ "PATCH", "/v1/files/file_1", NULL, NULL, 405,
+	    "method_not_allowed" },
+	{ "GET", "/v1/files/x%25y", NULL, NULL, 400, "invalid_path" },
+	{ "GET", "/v1/files?after=%zz", NULL, NULL, 400, "invalid_query" },
+};
+
+START_TEST(bad_input_never_reaches_upstream)
+{
+	const char	*headers[] = { AUTH, bad_inputs[_i].ctype, NULL };
+	struct response	 r;
+	char		*allow;
+
+	req(bad_inputs[_i].method, bad_inputs[_i].target, headers,
+	    bad_inputs[_i].body, bad_inputs[_i].body ?
+	    strlen(bad_inputs[_i].body) : 0, &r);
+	assert_relay_error(&r, bad_inputs[_i].status, bad_inputs[_i].code);
+	if (bad_inputs[_i].status == 405) {
+		allow = response_header(&r, "Allow");
+		ck_assert_ptr_nonnull(allow);
+		ck_assert_ptr_nonnull(strstr(allow, "GET"));
+		free(allow);
+	}
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+START_TEST(get_with_body_never_reaches_upstream)
+{
+	const char	*headers[] = { AUTH, JSON_CT, NULL };
+	struct response	 r;
+
+	req("GET", "/v1/files", headers, "{\"x\":1}", 7, &r);
+	/* lighttpd refuses a GET body itself; others let the relay say so. */
+	if (integ_frontend->kind == FRONTEND_LIGHTTPD)
+		ck_assert_int_eq(r.status, 400);
+	else
+		assert_relay_error(&r, 400, "unexpected_body");
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+/* {"input":"xxxx…"} of exactly size bytes. */
+static char *
+json_of_size(size_t size)
+{
+	char	*body = malloc(size + 1);
+
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'x', size);
+	memcpy(body, "{\"input\":\"", 10);
+	memcpy(body + size - 2, "\"}", 2);
+	body[size] = '\0';
+	return body;
+}
+
+START_TEST(oversize_body_is_413_even_when_chunked)
+{
+	const char	*plain[] = { AUTH, JSON_CT, NULL };
+	const char	*chunked[] = { AUTH, JSON_CT,
+	    "Transfer-Encoding: chunked", NULL };
+	char		*body = json_of_size(TEST_MAX_JSON_BODY + 1);
+	struct response	 r;
+
+	req("POST", "/v1/responses", plain, body, TEST_MAX_JSON_BODY + 1, &r);
+	assert_relay_error(&r, 413, "request_too_large");
+	response_free(&r);
+	req("POST", "/v1/responses", chunked, body, TEST_MAX_JSON_BODY + 1,
+	    &r);
+	assert_relay_error(&r, 413, "request_too_large");
+	response_free(&r);
+	free(body);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+START_TEST(large_and_chunked_bodies_arrive_whole)
+{
+	const char		*plain[] = { AUTH, JSON_CT, NULL };
+	const char		*chunked[] = { AUTH, JSON_CT,
+	    "Transfer-Encoding: chunked", NULL };
+	/* Past mod_fcgid's 128 KiB default, within the relay's cap. */
+	char			*body = json_of_size(600 * 1024);
+	struct json_object	*list, *up;
+	struct response		 r;
+	int			 k;
+
+	for (k = 0; k < 2; k++) {
+		reset_fake();
+		req("POST", "/v1/embeddings", k ? chunked : plain, body,
+		    strlen(body), &r);
+		ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+		response_free(&r);
+		up = only_upstream_request(&list);
+		ck_assert_int_eq(json_object_get_int(json_object_object_get(up,
+		    "body_length")), 600 * 1024);
+		ck_assert_str_eq(json_str(up, "body"), body);
+		json_object_put(list);
+	}
+	free(body);
+}
+END_TEST
+
+START_TEST(upstream_failures_are_502_and_504)
+{
+	static const char *const auth[] = { AUTH, NULL };
+	struct response		 r;
+
+	/* Twice: libcurl retries once when a reused connection dies. */
+	fake_script(integ_fake_url, "{\"close\":true,\"times\":2}");
+	req("GET", "/v1/models", auth, NULL, 0, &r);
+	assert_relay_error(&r, 502, "upstream_unreachable");
+	response_free(&r);
+
+	fake_script(integ_fake_url, "{\"hang\":true}");
+	req("GET", "/v1/models", auth, NULL, 0, &r);
+	assert_relay_error(&r, 504, "upstream_timeout");
+	response_free(&r);
+
+	fake_script(integ_fake_url, "{\"status\":503,\"body\":"
+	    "\"{\\\"error\\\":{\\\"message\\\":\\\"overloaded\\\"}}\"}");
+	req("GET", "/v1/models", auth, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_str_eq(r.body, "{\"error\":{\"message\":\"overloaded\"}}");
+	response_free(&r);
+}
+END_TEST
+
+START_TEST(request_id_echoed_or_generated_and_logged)
+{
+	const char	*given[] = { AUTH, "X-Request-Id: trace-abc.123", NULL };
+	const char	*bad[] = { AUTH, "X-Request-Id: bad id!", NULL };
+	struct response	 r;
+	char		*rid, *log = NULL, *line;
+	int		 tries;
+
+	req("GET", "/v1/models", given, NULL, 0, &r);
+	rid = response_header(&r, "X-Request-Id");
+	ck_assert_str_eq(rid, "trace-abc.123");
+	free(rid);
+	response_free(&r);
+
+	req("GET", "/v1/models", bad, NULL, 0, &r);
+	rid = response_header(&r, "X-Request-Id");
+	ck_assert_ptr_nonnull(rid);
+	ck_assert_uint_eq(strlen(rid), 24);
+	ck_assert_uint_eq(strspn(rid, "0123456789abcdef"), 24);
+	free(rid);
+	response_free(&r);
+
+	/* Servers write their error log asynchronously: allow a moment. */
+	for (tries = 0; tries < 50; tries++) {
+		free(log);
+		log = frontend_read_error_log(integ_frontend);
+		if (log != NULL && strstr(log, "rid=trace-abc.123") != NULL)
+			break;
+		usleep(100000);
+	}
+	ck_assert_ptr_nonnull(log);
+	line = strstr(log, "rid=trace-abc.123");
+	ck_assert_msg(line != NULL, "no log line in %s",
+	    integ_frontend->error_log);
+	ck_assert_ptr_nonnull(strstr(line, "client=default method=GET "
+	    "route=/v1/models status=200"));
+	ck_assert_ptr_null(strstr(log, TEST_OPENAI_KEY));
+	ck_assert_ptr_null(strstr(log, TEST_RELAY_KEY));
+	ck_assert_ptr_null(strstr(log, TEST_SECOND_KEY));
+	free(log);
+}
+END_TEST
+
+Suite *
+relay_suite(const char *name)
+{
+	Suite	*s = suite_create(name);
+	TCase	*tc = tcase_create("relay");
+	size_t	 i;
+
+	nforward_rows = 0;
+	for (i = 0; i < routes_count; i++)
+		if (routes[i].handler == HANDLER_FORWARD)
+			forward_rows[nforward_rows++] = i;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reset_fake, NULL);
+	tcase_add_test(tc, health_is_public_and_honest);
+	tcase_add_test(tc, manifest_lists_the_table);
+	tcase_add_loop_test(tc, auth_failures_reach_nothing, 0,
+	    (int)(sizeof(auth_failures) / sizeof(auth_failures[0])));
+	tcase_add_test(tc, every_key_form_accepted);
+	tcase_add_test(tc, meta_routes_need_a_key_and_keep_secrets);
+	tcase_add_loop_test(tc, every_forwarded_route_reaches_upstream_intact,
+	    0, nforward_rows);
+	tcase_add_test(tc, upstream_answer_passes_through_filtered);
+	tcase_add_loop_test(tc, bad_input_never_reaches_upstream, 0,
+	    (int)(sizeof(bad_inputs) / sizeof(bad_inputs[0])));
+	tcase_add_test(tc, get_with_body_never_reaches_upstream);
+	tcase_add_test(tc, oversize_body_is_413_even_when_chunked);
+	tcase_add_test(tc, large_and_chunked_bodies_arrive_whole);
+	tcase_add_test(tc, upstream_failures_are_502_and_504);
+	tcase_add_test(tc, request_id_echoed_or_generated_and_logged);
+	suite_add_tcase(s, tc);
+	return s;
+}
