@@ -19,7 +19,7 @@ endif
 
 # Debian packages: what building needs, and what the tests start for real.
 DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev
-DEB_TEST  = check lighttpd apache2 libapache2-mod-fcgid curl
+DEB_TEST  = check lighttpd apache2 libapache2-mod-fcgid
 DEB_RUN   = lighttpd
 
 POLICY_SRC   = $(wildcard policy/*.c)
