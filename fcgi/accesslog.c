@@ -33,13 +33,17 @@ accesslog_write(FCGX_Stream *err, const struct exchange *ex, double total_ms)
 
 	n = snprintf(line, sizeof(line), "relay: rid=%s client=%s method=%s "
 	    "route=%s status=%d in=%lu out=%lu upstream_ms=%.1f "
-	    "total_ms=%.1f upstream_rid=%s\n",
+	    "total_ms=%.1f upstream_rid=%s%s%s%s%s\n",
 	    ex->request_id, ex->client ? ex->client : "-",
 	    escape(ex->method, method, sizeof(method)),
 	    ex->route ? ex->route->path : "-", ex->status,
 	    (unsigned long)ex->body_len, (unsigned long)ex->bytes_out,
 	    ex->upstream_ms, total_ms,
-	    escape(ex->upstream_request_id, urid, sizeof(urid)));
+	    escape(ex->upstream_request_id, urid, sizeof(urid)),
+	    ex->proxied ? " proxied_method=" : "",
+	    ex->proxied ? method_name(ex->proxied->method) : "",
+	    ex->proxied ? " proxied_route=" : "",
+	    ex->proxied ? ex->proxied->path : "");
 	if (n > 0)
 		FCGX_PutStr(line, n < (int)sizeof(line) ? n :
 		    (int)sizeof(line) - 1, err);

@@ -47,6 +47,7 @@ struct exchange {
 
 	/* Set while serving. */
 	const struct route	*route;
+	const struct route	*proxied;	/* /v1/proxy: the row reached */
 	const char		*client;	/* name of the key used */
 	char			*body;		/* owned, NUL-terminated */
 	size_t			 body_len;

@@ -1,13 +1,14 @@
 /*
- * Canonical forwarding: the client's method, path, query and body go to
- * the same path upstream with the operator's key; upstream's status,
- * allowlisted headers and body come back as they arrive.
+ * Forwarding: one upstream call with the operator's key, its answer
+ * relayed as it arrives.  Upstream's status, allowlisted headers and body
+ * bytes reach the client unchanged.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers/exchange.h"
+#include "handlers/forward.h"
 #include "handlers/handler.h"
 #include "handlers/reply.h"
 #include "handlers/upstream.h"
@@ -19,15 +20,10 @@
 /* Client headers that may pass, plus the ones the relay sets. */
 #define FORWARD_HEADERS_MAX	16
 
-struct forward {
-	struct exchange	*ex;
-};
-
 static int
 on_head(void *ctx, int status, const struct upstream_header *h, size_t n)
 {
-	struct forward		*fw = ctx;
-	struct exchange		*ex = fw->ex;
+	struct exchange		*ex = ctx;
 	struct reply_head	 head;
 	const char		*name;
 	size_t			 i;
@@ -48,9 +44,7 @@ on_head(void *ctx, int status, const struct upstream_header *h, size_t n)
 static int
 on_body(void *ctx, const char *buf, size_t len)
 {
-	struct forward	*fw = ctx;
-
-	return reply_write(fw->ex, buf, len);
+	return reply_write(ctx, buf, len);
 }
 
 /* "Name: <prefix><value>" in a fresh string the caller frees. */
@@ -64,12 +58,19 @@ header_line(const char *name, const char *prefix, const char *value)
 	return line;
 }
 
+static const enum rerr result_errors[] = {
+	[UPSTREAM_DONE] = RERR_OK,
+	[UPSTREAM_UNREACHABLE] = RERR_UPSTREAM_FAILED,
+	[UPSTREAM_TIMEOUT] = RERR_UPSTREAM_TIMEOUT,
+	[UPSTREAM_BAD_RESPONSE] = RERR_UPSTREAM_BAD_RESPONSE,
+	[UPSTREAM_ABORTED] = RERR_CLIENT_GONE,
+};
+
 void
-forward_handle(struct exchange *ex)
+forward_call(struct exchange *ex, const struct forward_call *call)
 {
 	const struct config	*cfg = ex->config;
-	struct forward		 fw = { ex };
-	struct upstream_sink	 sink = { &fw, on_head, on_body };
+	struct upstream_sink	 sink = { ex, on_head, on_body };
 	struct upstream_request	 rq;
 	char			*lines[FORWARD_HEADERS_MAX];
 	char			*url;
@@ -81,16 +82,20 @@ forward_handle(struct exchange *ex)
 		return;
 	}
 
-	urlsize = strlen(cfg->openai_api_base) + strlen(ex->path) +
-	    strlen(ex->query) + 2;
+	urlsize = strlen(cfg->openai_api_base) + strlen(call->path) +
+	    strlen(call->query) + 2;
 	url = xmalloc(urlsize);
-	snprintf(url, urlsize, "%s%s%s%s", cfg->openai_api_base, ex->path,
-	    ex->query[0] ? "?" : "", ex->query);
+	snprintf(url, urlsize, "%s%s%s%s", cfg->openai_api_base, call->path,
+	    call->query[0] ? "?" : "", call->query);
 
-	for (i = 0; i < ex->nheaders && n < FORWARD_HEADERS_MAX - 4; i++)
+	for (i = 0; call->client_headers && i < ex->nheaders &&
+	    n < FORWARD_HEADERS_MAX - 5; i++)
 		if (headers_request_allowed(ex->headers[i].name))
 			lines[n++] = header_line(ex->headers[i].name, "",
 			    ex->headers[i].value);
+	if (call->content_type != NULL)
+		lines[n++] = header_line("Content-Type", "",
+		    call->content_type);
 	lines[n++] = header_line("Authorization", "Bearer ",
 	    cfg->openai_api_key);
 	if (cfg->openai_organization[0] != '\0')
@@ -103,32 +108,18 @@ forward_handle(struct exchange *ex)
 	lines[n++] = header_line("Accept-Encoding", "", "identity");
 
 	memset(&rq, 0, sizeof(rq));
-	rq.method = method_name(ex->route->method);
+	rq.method = call->method;
 	rq.url = url;
 	rq.headers = (const char *const *)lines;
 	rq.nheaders = n;
-	rq.body = ex->route->method == METHOD_GET ? NULL : ex->body;
-	rq.body_len = ex->body_len;
+	rq.body = call->body;
+	rq.body_len = call->body_len;
 	rq.connect_timeout_ms = cfg->connect_timeout_s * 1000;
 	rq.timeout_ms = cfg->timeout_s * 1000;
 
 	res = upstream_perform(ex->upstream, &rq, &sink, &ex->upstream_ms);
-	switch (res) {
-	case UPSTREAM_DONE:
-		break;
-	case UPSTREAM_ABORTED:
-		reply_error(ex, RERR_CLIENT_GONE, NULL, NULL);
-		break;
-	case UPSTREAM_TIMEOUT:
-		reply_error(ex, RERR_UPSTREAM_TIMEOUT, NULL, NULL);
-		break;
-	case UPSTREAM_BAD_RESPONSE:
-		reply_error(ex, RERR_UPSTREAM_BAD_RESPONSE, NULL, NULL);
-		break;
-	case UPSTREAM_UNREACHABLE:
-		reply_error(ex, RERR_UPSTREAM_FAILED, NULL, NULL);
-		break;
-	}
+	if (res != UPSTREAM_DONE)
+		reply_error(ex, result_errors[res], NULL, NULL);
 
 	/* The Authorization line holds the key: wipe it before freeing. */
 	for (i = 0; i < n; i++) {
@@ -136,4 +127,19 @@ forward_handle(struct exchange *ex)
 		free(lines[i]);
 	}
 	free(url);
+}
+
+void
+forward_handle(struct exchange *ex)
+{
+	struct forward_call	call = {
+		.method = method_name(ex->route->method),
+		.path = ex->path,
+		.query = ex->query,
+		.body = ex->route->method == METHOD_GET ? NULL : ex->body,
+		.body_len = ex->body_len,
+		.client_headers = true,
+	};
+
+	forward_call(ex, &call);
 }

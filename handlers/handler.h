@@ -10,6 +10,9 @@ struct exchange;
 /* Canonical pass-through: the same method, path and query upstream. */
 void forward_handle(struct exchange *ex);
 
+/* POST /v1/proxy: an allowlisted call named by a JSON envelope. */
+void proxy_handle(struct exchange *ex);
+
 /* Local answers that never call upstream. */
 void meta_health(struct exchange *ex);
 void meta_manifest(struct exchange *ex);

@@ -138,9 +138,9 @@ reply_json(struct exchange *ex, int status, struct json_object *obj)
 	reply_text(ex, status, NULL, text, len);
 }
 
-void
-reply_error(struct exchange *ex, enum rerr e, const char *param,
-    const char *allow)
+static void
+reply_envelope(struct exchange *ex, enum rerr e, const char *message,
+    const char *param, const char *allow)
 {
 	char	buf[512];
 	int	len;
@@ -149,8 +149,22 @@ reply_error(struct exchange *ex, enum rerr e, const char *param,
 		ex->status = rerr_info(e)->status;
 		return;
 	}
-	len = rerr_envelope(e, param, buf, sizeof(buf));
+	len = rerr_envelope(e, message, param, buf, sizeof(buf));
 	if (len < 0)
-		len = rerr_envelope(e, NULL, buf, sizeof(buf));
+		len = rerr_envelope(e, NULL, NULL, buf, sizeof(buf));
 	reply_text(ex, rerr_info(e)->status, allow, buf, (size_t)len);
+}
+
+void
+reply_error(struct exchange *ex, enum rerr e, const char *param,
+    const char *allow)
+{
+	reply_envelope(ex, e, NULL, param, allow);
+}
+
+void
+reply_error_reason(struct exchange *ex, enum rerr e, const char *reason,
+    const char *param)
+{
+	reply_envelope(ex, e, reason, param, NULL);
 }

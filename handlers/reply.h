@@ -52,4 +52,11 @@ void reply_json(struct exchange *ex, int status, struct json_object *obj);
 void reply_error(struct exchange *ex, enum rerr e, const char *param,
     const char *allow);
 
+/*
+ * The same with a specific reason as the message: a fixed string from
+ * policy (say, which proxy rule denied the call), never client data.
+ */
+void reply_error_reason(struct exchange *ex, enum rerr e, const char *reason,
+    const char *param);
+
 #endif

@@ -19,6 +19,7 @@
 
 static void (*const dispatch[HANDLER__MAX])(struct exchange *) = {
 	[HANDLER_FORWARD] = forward_handle,
+	[HANDLER_PROXY] = proxy_handle,
 	[HANDLER_HEALTH] = meta_health,
 	[HANDLER_MANIFEST] = meta_manifest,
 	[HANDLER_PING] = meta_ping,

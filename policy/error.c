@@ -32,6 +32,17 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	[RERR_BAD_AUTH_SCHEME] = { 401, "invalid_request_error",
 	    "invalid_authorization_scheme",
 	    "Authorization must be Bearer <relay_key> (or use X-Relay-Key)." },
+	[RERR_PROXY_MALFORMED] = { 400, "invalid_request_error",
+	    "invalid_proxy_request", "Malformed /v1/proxy request." },
+	[RERR_PROXY_DENIED] = { 403, "invalid_request_error", "proxy_denied",
+	    "Denied by the /v1/proxy policy." },
+	[RERR_PROXY_NOT_ALLOWLISTED] = { 403, "invalid_request_error",
+	    "proxy_not_allowlisted", "method/path not allowlisted for /v1/proxy" },
+	[RERR_PROXY_SCHEMA] = { 422, "invalid_request_error",
+	    "invalid_proxy_request",
+	    "A /v1/proxy request is a JSON object with method and path, and "
+	    "optionally query (or params, query_params) and body (or json, "
+	    "json_body); nothing else." },
 	[RERR_NOT_FOUND] = { 404, "invalid_request_error", "not_found",
 	    "This relay serves no such path. See /openapi.json for the "
 	    "routes it serves." },
@@ -76,7 +87,8 @@ rerr_info(enum rerr e)
 }
 
 int
-rerr_envelope(enum rerr e, const char *param, char *buf, size_t bufsz)
+rerr_envelope(enum rerr e, const char *message, const char *param,
+    char *buf, size_t bufsz)
 {
 	const struct rerr_info	*info = rerr_info(e);
 	struct json_object	*root, *err;
@@ -87,7 +99,7 @@ rerr_envelope(enum rerr e, const char *param, char *buf, size_t bufsz)
 	root = json_object_new_object();
 	err = json_object_new_object();
 	json_object_object_add(err, "message",
-	    json_object_new_string(info->message));
+	    json_object_new_string(message ? message : info->message));
 	json_object_object_add(err, "type",
 	    json_object_new_string(info->type));
 	json_object_object_add(err, "param",

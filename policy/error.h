@@ -22,6 +22,10 @@ enum rerr {
 	RERR_MISSING_KEY,
 	RERR_INVALID_KEY,
 	RERR_BAD_AUTH_SCHEME,
+	RERR_PROXY_MALFORMED,
+	RERR_PROXY_DENIED,
+	RERR_PROXY_NOT_ALLOWLISTED,
+	RERR_PROXY_SCHEMA,
 	RERR_NOT_FOUND,
 	RERR_METHOD_NOT_ALLOWED,
 	RERR_BODY_TOO_LARGE,
@@ -48,10 +52,13 @@ const struct rerr_info *rerr_info(enum rerr e);
 
 /*
  * Writes the envelope {"error":{"message","type","param","code"}} for e
- * into buf (NUL-terminated).  param names the offending field or is NULL.
+ * into buf (NUL-terminated).  message replaces the catalogue's text when
+ * not NULL: it must be a fixed string of the relay's (a policy reason),
+ * never client data.  param names the offending field or is NULL.
  * Returns the length written, or -1 if buf is too small (512 bytes always
- * suffice for param names up to 64 bytes).
+ * suffice for reasons and param names up to 64 bytes).
  */
-int rerr_envelope(enum rerr e, const char *param, char *buf, size_t bufsz);
+int rerr_envelope(enum rerr e, const char *message, const char *param,
+    char *buf, size_t bufsz);
 
 #endif

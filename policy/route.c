@@ -42,6 +42,13 @@ const struct route routes[] = {
 	    NONE, false, false, "getSystemInfo",
 	    "Relay configuration summary (no secrets)."),
 
+	/* The guarded proxy: reaches the PROXY_HARNESS rows below. */
+	ROW(POST, "/v1/proxy", ACTIONS_DIRECT, PROXY, JSON, false, true,
+	    "callProxy", "Call an allowlisted OpenAI endpoint: "
+	    "{method, path, query, body}. Reaches the JSON endpoints not "
+	    "exposed directly (files metadata, batches, vector stores, "
+	    "conversations, containers, models...)."),
+
 	/* Responses */
 	FWD(POST, "/v1/responses", ACTIONS_DIRECT, JSON, true,
 	    "createResponse", "Create a model response."),
@@ -263,6 +270,18 @@ template_matches(const char *tmpl, const char *path)
 		path++;
 	}
 	return *tmpl == '\0' && *path == '\0';
+}
+
+const struct route *
+route_find(enum method m, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < routes_count; i++)
+		if (routes[i].method == m &&
+		    template_matches(routes[i].path, path))
+			return &routes[i];
+	return NULL;
 }
 
 enum rerr

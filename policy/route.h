@@ -48,6 +48,7 @@ enum bucket {
 /* Which handler serves the route; handlers/ maps each to a function. */
 enum handler {
 	HANDLER_FORWARD,	/* canonical pass-through to the same path */
+	HANDLER_PROXY,		/* POST /v1/proxy envelope */
 	HANDLER_HEALTH,
 	HANDLER_MANIFEST,
 	HANDLER_PING,
@@ -100,5 +101,11 @@ bool route_in_actions(const struct route *r);
  */
 enum rerr route_match(const char *method, const char *path,
     const struct route **out, char *allow, size_t allowsz);
+
+/*
+ * The first row for method m whose template matches path, or NULL.  The
+ * path must already be vetted (path_check, or the proxy's normaliser).
+ */
+const struct route *route_find(enum method m, const char *path);
 
 #endif

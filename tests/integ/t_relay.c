@@ -562,6 +562,108 @@ START_TEST(request_id_echoed_or_generated_and_logged)
 }
 END_TEST
 
+START_TEST(proxy_forwards_only_the_envelope)
+{
+	static const char	 env[] = "{\"method\":\"get\",\"path\":\"files\","
+	    "\"query\":{\"limit\":2,\"include[]\":[\"a\",\"b\"]}}";
+	const char		*headers[] = { AUTH, JSON_CT,
+	    "Accept: text/event-stream", "Idempotency-Key: idem-9", NULL };
+	struct json_object	*list, *up;
+	struct response		 r;
+	char			*ct;
+
+	/* The proxy's own URL query is not the call's query. */
+	req("POST", "/v1/proxy?limit=99", headers, env, strlen(env), &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	ct = response_header(&r, "Content-Type");
+	ck_assert_str_eq(ct, "application/json");
+	free(ct);
+	response_free(&r);
+	up = only_upstream_request(&list);
+	ck_assert_str_eq(json_str(up, "method"), "GET");
+	ck_assert_str_eq(json_str(up, "path"), "/v1/files");
+	ck_assert_str_eq(json_str(up, "query"),
+	    "limit=2&include%5B%5D=a&include%5B%5D=b");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(up,
+	    "body_length")), 0);
+	ck_assert_str_eq(recorded_header(up, "Authorization"),
+	    "Bearer " TEST_OPENAI_KEY);
+	/* No client header passes: its Accept cannot switch on streaming. */
+	ck_assert_ptr_null(recorded_header(up, "Idempotency-Key"));
+	ck_assert(recorded_header(up, "Accept") == NULL ||
+	    strstr(recorded_header(up, "Accept"), "event-stream") == NULL);
+	ck_assert_ptr_null(recorded_header(up, "Content-Type"));
+	json_object_put(list);
+}
+END_TEST
+
+START_TEST(proxy_write_sends_its_json_body)
+{
+	static const char	 env[] = "{\"method\":\"POST\",\"path\":"
+	    "\"/v1/vector_stores/vs_1/search\",\"body\":{\"query\":"
+	    "\"caf\u00e9 / tea\",\"max_num_results\":3}}";
+	const char		*headers[] = { AUTH, JSON_CT, NULL };
+	struct json_object	*list, *up;
+	struct response		 r;
+
+	req("POST", "/v1/proxy", headers, env, strlen(env), &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	response_free(&r);
+	up = only_upstream_request(&list);
+	ck_assert_str_eq(json_str(up, "method"), "POST");
+	ck_assert_str_eq(json_str(up, "path"), "/v1/vector_stores/vs_1/search");
+	ck_assert_str_eq(json_str(up, "body"), "{\"query\":\"caf\u00e9 / tea\","
+	    "\"max_num_results\":3}");
+	ck_assert_str_eq(recorded_header(up, "Content-Type"),
+	    "application/json");
+	json_object_put(list);
+}
+END_TEST
+
+static const struct {
+	const char	*envelope;
+	long		 status;
+	const char	*code;
+} proxy_refusals[] = {
+	{ "{\"method\":\"GET\",\"path\":\"/v1/evals\"}", 403,
+	    "proxy_not_allowlisted" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/fine_tuning/jobs\"}", 403,
+	    "proxy_not_allowlisted" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/files/f1/content\"}", 403,
+	    "proxy_denied" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/uploads\"}", 403,
+	    "proxy_denied" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/responses:stream\"}", 403,
+	    "proxy_denied" },
+	{ "{\"method\":\"GET\",\"path\":\"//v1//models\"}", 403,
+	    "proxy_denied" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/files/%2e%2e/x\"}", 403,
+	    "proxy_denied" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/chat/completions\","
+	    "\"body\":{\"stream\":true}}", 403, "proxy_denied" },
+	{ "{\"method\":\"GET\",\"path\":\"https://evil.example/v1/files\"}",
+	    400, "invalid_proxy_request" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/files\",\"query\":"
+	    "{\"a\":{\"b\":1}}}", 400, "invalid_proxy_request" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/files\",\"sneaky\":1}", 422,
+	    "invalid_proxy_request" },
+};
+
+START_TEST(proxy_refusals_reach_nothing)
+{
+	const char	*headers[] = { AUTH, JSON_CT, NULL };
+	const char	*env = proxy_refusals[_i].envelope;
+	struct response	 r;
+
+	req("POST", "/v1/proxy", headers, env, strlen(env), &r);
+	assert_relay_error(&r, proxy_refusals[_i].status,
+	    proxy_refusals[_i].code);
+	ck_assert_ptr_null(strstr(r.body, "evil.example"));
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
 Suite *
 relay_suite(const char *name)
 {
@@ -592,6 +694,10 @@ relay_suite(const char *name)
 	tcase_add_test(tc, large_and_chunked_bodies_arrive_whole);
 	tcase_add_test(tc, upstream_failures_are_502_and_504);
 	tcase_add_test(tc, request_id_echoed_or_generated_and_logged);
+	tcase_add_test(tc, proxy_forwards_only_the_envelope);
+	tcase_add_test(tc, proxy_write_sends_its_json_body);
+	tcase_add_loop_test(tc, proxy_refusals_reach_nothing, 0,
+	    (int)(sizeof(proxy_refusals) / sizeof(proxy_refusals[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -46,7 +46,7 @@ START_TEST(envelope_shape)
 	struct json_object	*root, *err, *v;
 	int			 len;
 
-	len = rerr_envelope(RERR_INVALID_JSON, "body", buf, sizeof(buf));
+	len = rerr_envelope(RERR_INVALID_JSON, NULL, "body", buf, sizeof(buf));
 	ck_assert_int_gt(len, 0);
 	ck_assert_uint_eq(strlen(buf), (size_t)len);
 	root = json_tokener_parse(buf);
@@ -64,14 +64,19 @@ START_TEST(envelope_shape)
 	ck_assert_str_eq(json_object_get_string(v), "invalid_json");
 	json_object_put(root);
 
-	len = rerr_envelope(RERR_NOT_FOUND, NULL, buf, sizeof(buf));
+	len = rerr_envelope(RERR_NOT_FOUND, NULL, NULL, buf, sizeof(buf));
 	root = json_tokener_parse(buf);
 	ck_assert(json_object_object_get_ex(root, "error", &err));
 	ck_assert(json_object_object_get_ex(err, "param", &v));
 	ck_assert_ptr_null(v);
 	json_object_put(root);
 
-	ck_assert_int_eq(rerr_envelope(RERR_NOT_FOUND, NULL, buf, 10), -1);
+	ck_assert_int_eq(rerr_envelope(RERR_NOT_FOUND, NULL, NULL, buf, 10), -1);
+
+	len = rerr_envelope(RERR_PROXY_DENIED, "blocked prefix: /v1/audio", NULL,
+	    buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "\"message\":\"blocked prefix: "
+	    "/v1/audio\""));
 }
 END_TEST
 

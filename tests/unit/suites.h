@@ -12,5 +12,6 @@ Suite	*headers_suite(void);
 Suite	*error_suite(void);
 Suite	*body_suite(void);
 Suite	*serve_suite(void);
+Suite	*proxy_suite(void);
 
 #endif

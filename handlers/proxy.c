@@ -1,0 +1,35 @@
+/*
+ * POST /v1/proxy: the envelope is decided by policy/proxy.c; an allowed
+ * call goes upstream with a JSON body the relay serialised itself and
+ * none of the client's headers (its Accept cannot switch on streaming).
+ */
+#include "handlers/exchange.h"
+#include "handlers/forward.h"
+#include "handlers/handler.h"
+#include "handlers/reply.h"
+#include "policy/proxy.h"
+
+void
+proxy_handle(struct exchange *ex)
+{
+	struct proxy_call	 call;
+	struct forward_call	 fc;
+	const char		*reason;
+	enum rerr		 rc;
+
+	rc = proxy_decide(ex->body, ex->body_len, &call, &reason);
+	if (rc != RERR_OK) {
+		reply_error_reason(ex, rc, reason, NULL);
+		return;
+	}
+	ex->proxied = call.route;
+	fc.method = method_name(call.method);
+	fc.path = call.path;
+	fc.query = call.query;
+	fc.body = call.body;
+	fc.body_len = call.body_len;
+	fc.client_headers = false;
+	fc.content_type = call.body ? "application/json" : NULL;
+	forward_call(ex, &fc);
+	proxy_call_free(&call);
+}
