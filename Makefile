@@ -39,7 +39,7 @@ INTEG_SRC    = $(wildcard tests/integ/*.c)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
-.PHONY: all run check unit integ deps-build deps-test deps-run clean
+.PHONY: all run check coverage coverage-check deps-build deps-test deps-run clean
 
 all: relay
 
@@ -63,6 +63,25 @@ check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
 	tests/unit/run-unit
 	tests/integ/run-integ
+	$(MAKE) -s coverage-check
+
+# OpenAI's published API description, beside the repository in CI.
+OPENAI_SPEC ?= ../shared/openai/openapi.json
+
+# The full report: every route, and every OpenAI operation when the
+# description is there.  Exits 2 if anything is UNKNOWN.
+coverage: relay
+	./relay coverage $(if $(wildcard $(OPENAI_SPEC)),--openai-spec $(OPENAI_SPEC))
+
+# The same, quietly: counts and verdicts, the UNKNOWN section on failure.
+coverage-check: relay
+	@for spec in "" $(wildcard $(OPENAI_SPEC)); do \
+	    out=$$(./relay coverage $${spec:+--openai-spec $$spec}); rc=$$?; \
+	    printf '%s\n' "$$out" | grep -E '^(OpenAI spec|  [a-z_]+=|OK:|ERROR:)'; \
+	    if [ $$rc -ne 0 ]; then \
+	        printf '%s\n' "$$out" | sed -n '/^== UNKNOWN/,/^$$/p'; exit $$rc; \
+	    fi; \
+	done
 
 run: deps-build deps-run
 	$(MAKE) relay tests/fake_upstream/fake-upstream

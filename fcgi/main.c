@@ -20,9 +20,12 @@
 
 #include <fcgiapp.h>
 
+#include <json.h>
+
 #include "fcgi/settings.h"
 #include "fcgi/worker.h"
 #include "handlers/upstream.h"
+#include "openapi/coverage.h"
 #include "policy/config.h"
 
 #define EXIT_CONFIG	78	/* sysexits' EX_CONFIG */
@@ -34,6 +37,7 @@ usage(FILE *fp)
 	fputs("usage: relay [--config FILE] [--listen ADDR] [--threads N] "
 	    "[--processes N]\n"
 	    "       relay --check-config [--config FILE]\n"
+	    "       relay coverage [--openai-spec FILE]\n"
 	    "       relay --version\n"
 	    "\n"
 	    "With no --listen, fd 0 must be a listening FastCGI socket (as\n"
@@ -145,6 +149,49 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 	return 0;
 }
 
+/*
+ * relay coverage [--openai-spec FILE]: the guardrail report.  Exits 2
+ * when anything is UNKNOWN, as the original's script did.
+ */
+static int
+run_coverage(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "openai-spec", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object	*spec = NULL;
+	const char		*spec_path = NULL;
+	int			 ch, unknown;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (ch != 's') {
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+		spec_path = optarg;
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (spec_path != NULL) {
+		spec = json_object_from_file(spec_path);
+		if (spec == NULL || !json_object_is_type(spec,
+		    json_type_object)) {
+			fprintf(stderr, "relay: cannot read an OpenAPI document "
+			    "from %s\n", spec_path);
+			json_object_put(spec);
+			return EXIT_FAILURE;
+		}
+		printf("OpenAI spec: %s\n", spec_path);
+	}
+	unknown = coverage_report(stdout, spec);
+	json_object_put(spec);
+	return unknown > 0 ? 2 : EXIT_SUCCESS;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -164,6 +211,8 @@ main(int argc, char *argv[])
 	long		 threads = 0, processes = 1;
 	int		 ch, check_only = 0, listen_fd = 0, rc;
 
+	if (argc > 1 && strcmp(argv[1], "coverage") == 0)
+		return run_coverage(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:l:t:p:CVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -72,6 +72,19 @@ const struct route routes[] = {
 	/* Chat completions and embeddings */
 	FWD(POST, "/v1/chat/completions", PROXY_HARNESS, JSON, true,
 	    "createChatCompletion", "Create a chat completion."),
+	FWD(GET, "/v1/chat/completions", PROXY_HARNESS, NONE, false,
+	    "listChatCompletions", "List stored chat completions."),
+	FWD(GET, "/v1/chat/completions/{completion_id}", PROXY_HARNESS, NONE,
+	    false, "getChatCompletion", "Retrieve a stored chat completion."),
+	FWD(POST, "/v1/chat/completions/{completion_id}", PROXY_HARNESS, JSON,
+	    true, "updateChatCompletion",
+	    "Update a stored chat completion's metadata."),
+	FWD(DELETE, "/v1/chat/completions/{completion_id}", PROXY_HARNESS,
+	    NONE, true, "deleteChatCompletion",
+	    "Delete a stored chat completion."),
+	FWD(GET, "/v1/chat/completions/{completion_id}/messages",
+	    PROXY_HARNESS, NONE, false, "getChatCompletionMessages",
+	    "List the messages of a stored chat completion."),
 	FWD(POST, "/v1/embeddings", ACTIONS_DIRECT, JSON, true,
 	    "createEmbedding", "Create embeddings for the input."),
 
@@ -128,6 +141,11 @@ const struct route routes[] = {
 	FWD(POST, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
 	    PROXY_HARNESS, JSON, true, "updateVectorStoreFileAttributes",
 	    "Update a vector store file's attributes."),
+	/* Parsed text as JSON despite the name; kept off the proxy with the
+	 * other /content routes. */
+	FWD(GET, "/v1/vector_stores/{vector_store_id}/files/{file_id}/content",
+	    EXCLUDE_BINARY, NONE, false, "retrieveVectorStoreFileContent",
+	    "Retrieve the parsed content of a vector store file."),
 	FWD(DELETE, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
 	    PROXY_HARNESS, NONE, true, "deleteVectorStoreFile",
 	    "Detach a file from a vector store."),
@@ -145,6 +163,14 @@ const struct route routes[] = {
 	    "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
 	    PROXY_HARNESS, NONE, false, "listFilesInVectorStoreBatch",
 	    "List the files of a vector store file batch."),
+
+	/* Videos metadata (creation is multipart: see the wrappers) */
+	FWD(GET, "/v1/videos", PROXY_HARNESS, NONE, false, "listVideos",
+	    "List video jobs."),
+	FWD(GET, "/v1/videos/{video_id}", PROXY_HARNESS, NONE, false,
+	    "getVideo", "Retrieve a video job."),
+	FWD(DELETE, "/v1/videos/{video_id}", PROXY_HARNESS, NONE, true,
+	    "deleteVideo", "Delete a video job."),
 
 	/* Conversations */
 	FWD(POST, "/v1/conversations", PROXY_HARNESS, JSON, true,
@@ -214,6 +240,9 @@ static const char *const bucket_names[BUCKET__MAX] = {
 	[BUCKET_EXCLUDE_META_V1] = "EXCLUDE_META_V1",
 	[BUCKET_EXCLUDE_META_NONV1] = "EXCLUDE_META_NONV1",
 	[BUCKET_EXCLUDE_REALTIME_LOCAL] = "EXCLUDE_REALTIME_LOCAL",
+	[BUCKET_EXCLUDE_ADMIN] = "EXCLUDE_ADMIN",
+	[BUCKET_EXCLUDE_DEPRECATED] = "EXCLUDE_DEPRECATED",
+	[BUCKET_EXCLUDE_UNSERVED] = "EXCLUDE_UNSERVED",
 };
 
 const char *

@@ -42,6 +42,9 @@ enum bucket {
 	BUCKET_EXCLUDE_META_V1,
 	BUCKET_EXCLUDE_META_NONV1,
 	BUCKET_EXCLUDE_REALTIME_LOCAL,
+	BUCKET_EXCLUDE_ADMIN,		/* needs an admin key: never relayed */
+	BUCKET_EXCLUDE_DEPRECATED,	/* retired or legacy OpenAI APIs */
+	BUCKET_EXCLUDE_UNSERVED,	/* not relayed (yet), with a reason */
 	BUCKET__MAX
 };
 

@@ -13,5 +13,6 @@ Suite	*error_suite(void);
 Suite	*body_suite(void);
 Suite	*serve_suite(void);
 Suite	*proxy_suite(void);
+Suite	*coverage_suite(void);
 
 #endif
