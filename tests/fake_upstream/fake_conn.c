@@ -11,6 +11,7 @@
 #include "tests/fake_upstream/fake_codec.h"
 #include "tests/fake_upstream/fake_conn.h"
 #include "tests/fake_upstream/fake_control.h"
+#include "tests/fake_upstream/fake_emulate.h"
 #include "tests/fake_upstream/fake_http.h"
 #include "tests/fake_upstream/fake_io.h"
 #include "tests/fake_upstream/fake_record.h"
@@ -164,6 +165,8 @@ static int serve_recorded(struct http_conn *c, const struct http_request *req,
 	ctx.req = req;
 	ctx.id = record_next_id();
 	body_init(&body, http_header_get(req, "Content-Type"));
+	/* Parts an emulated endpoint needs are kept as they stream by. */
+	ctx.capture = emul_capture_new(req, body.mp);
 	complete = http_read_body(c, req, body_feed, &body) == 0;
 
 	snprintf(id, sizeof(id), "req_fake_%llu", (unsigned long long)ctx.id);
@@ -185,6 +188,7 @@ static int serve_recorded(struct http_conn *c, const struct http_request *req,
 	if (!complete) {
 		/* The client gave up mid-body: nobody is left to answer. */
 		log_request(c, req, seq, 0, body.length, 0, started);
+		emul_capture_free(ctx.capture);
 		body_free(&body);
 		return 0;
 	}
@@ -195,6 +199,8 @@ static int serve_recorded(struct http_conn *c, const struct http_request *req,
 	script_release(s);
 	log_request(c, req, seq, ctx.status, body.length, ctx.bytes, started);
 	json_object_put(ctx.req_json);
+	/* Bytes kept for an answer that a script replaced are dropped here. */
+	emul_capture_free(ctx.capture);
 	body_free(&body);
 	return rc == 0;
 }

@@ -8,6 +8,7 @@
 #include "tests/fake_upstream/fake_control.h"
 #include "tests/fake_upstream/fake_record.h"
 #include "tests/fake_upstream/fake_script.h"
+#include "tests/fake_upstream/fake_store.h"
 
 #define CONTROL_PREFIX "/__fake/"
 
@@ -121,7 +122,16 @@ int control_handle(struct http_conn *c, const struct http_request *req,
 		}
 		record_clear();
 		script_clear();
+		store_clear();
 		return send_ok(c, req);
+	}
+	if (strcmp(name, "files") == 0) {
+		/* What the Files emulation holds, without downloading it. */
+		if (!is_get) {
+			want = "GET";
+			goto wrong_method;
+		}
+		return send_json(c, req, 200, store_file_debug(), NULL);
 	}
 	if (strcmp(name, "script") == 0) {
 		char err[256];

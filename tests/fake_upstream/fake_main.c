@@ -2,7 +2,9 @@
  * fake-upstream: a stand-in for the OpenAI API that the relay's tests
  * start on loopback. It records every request for the tests to inspect
  * and answers with canned or scripted responses (see /__fake/ in
- * fake_control.c and struct script).
+ * fake_control.c and struct script); Files, Uploads, Images, Videos and
+ * container file content are emulated with in-memory state
+ * (fake_emulate.c, fake_store.c, fake_blob.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include "tests/fake_upstream/fake_io.h"
 #include "tests/fake_upstream/fake_record.h"
 #include "tests/fake_upstream/fake_script.h"
+#include "tests/fake_upstream/fake_store.h"
 
 /* Leaves room before the promised 1 s for the process to exit. */
 #define SHUTDOWN_WAIT_MS 800
@@ -199,10 +202,13 @@ int main(int argc, char **argv)
 	if (!conn_wait_idle(SHUTDOWN_WAIT_MS)) {
 		/* A thread stuck somewhere must not keep the test waiting. */
 		fflush(stderr);
+		/* Spilled files are unlinked already; the directory is empty. */
+		blob_tmpdir_remove();
 		_exit(0);
 	}
 	record_clear();
 	script_clear();
+	store_clear();
 	io_free();
 	return 0;
 }

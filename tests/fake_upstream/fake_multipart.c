@@ -37,6 +37,8 @@ struct multipart {
 	char *name, *filename, *content_type;
 	uint64_t length, fnv;
 	char text[PART_TEXT_MAX + 1];
+	const struct multipart_sink *sink;
+	void *sink_arg;
 };
 
 /* Value of parameter `param` in a header value like `a; x=1; y="2"`. */
@@ -131,6 +133,13 @@ struct multipart *multipart_new(const char *content_type)
 	return mp;
 }
 
+void multipart_set_sink(struct multipart *mp, const struct multipart_sink *sink,
+			void *arg)
+{
+	mp->sink = sink;
+	mp->sink_arg = arg;
+}
+
 static void part_data(struct multipart *mp, const char *p, size_t n)
 {
 	if (mp->state != MP_DATA || n == 0)
@@ -142,6 +151,8 @@ static void part_data(struct multipart *mp, const char *p, size_t n)
 	}
 	mp->length += n;
 	mp->fnv = fnv1a64_update(mp->fnv, p, n);
+	if (mp->sink != NULL)
+		mp->sink->data(mp->sink_arg, p, n);
 }
 
 static json_object *string_or_null(const char *s)
@@ -173,6 +184,8 @@ static void part_end(struct multipart *mp)
 		json_object_array_add(mp->parts, part);
 	}
 	mp->nparts++;
+	if (mp->sink != NULL)
+		mp->sink->end(mp->sink_arg);
 	free(mp->name);
 	free(mp->filename);
 	free(mp->content_type);
@@ -218,6 +231,9 @@ static void part_begin(struct multipart *mp, const char *head)
 	mp->length = 0;
 	mp->fnv = FNV1A64_INIT;
 	mp->state = MP_DATA;
+	if (mp->sink != NULL)
+		mp->sink->begin(mp->sink_arg, mp->name, mp->filename,
+				mp->content_type);
 }
 
 /*
@@ -335,6 +351,8 @@ json_object *multipart_finish(struct multipart *mp, int *complete)
 		part_end(mp);
 	}
 	mp->state = MP_ERROR;
+	if (mp->sink != NULL)
+		mp->sink->finish(mp->sink_arg, *complete);
 	parts = mp->parts;
 	mp->parts = NULL;
 	return parts;

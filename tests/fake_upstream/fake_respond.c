@@ -6,6 +6,7 @@
 
 #include "tests/fake_upstream/fake_buf.h"
 #include "tests/fake_upstream/fake_codec.h"
+#include "tests/fake_upstream/fake_emulate.h"
 #include "tests/fake_upstream/fake_io.h"
 #include "tests/fake_upstream/fake_respond.h"
 #include "tests/fake_upstream/fake_sse.h"
@@ -403,6 +404,26 @@ static json_object *echo(const struct respond_ctx *ctx)
 	return r;
 }
 
+int respond_json(struct respond_ctx *ctx, int status, json_object *obj)
+{
+	struct buf b = { 0 };
+	size_t len;
+	const char *text = json_plain(obj, &len);
+	int keep, rc, has_body = answer_has_body(ctx, status);
+
+	http_head_begin(&b, status);
+	buf_printf(&b, "Content-Length: %zu\r\n", len);
+	keep = respond_head_finish(&b, ctx, NULL, "application/json", 0);
+	if (has_body)
+		buf_append(&b, text, len);
+	ctx->status = status;
+	rc = send_head(ctx, &b);
+	if (rc == 0 && has_body)
+		ctx->bytes += len;
+	json_object_put(obj);
+	return rc == 0 && keep ? 0 : -1;
+}
+
 int respond_default(struct respond_ctx *ctx)
 {
 	const struct http_request *req = ctx->req;
@@ -411,11 +432,10 @@ int respond_default(struct respond_ctx *ctx)
 	int is_responses = strcmp(req->path, "/v1/responses") == 0;
 	int is_chat = strcmp(req->path, "/v1/chat/completions") == 0;
 	json_object *answer;
-	struct buf b = { 0 };
-	const char *text;
-	size_t len;
-	int keep, rc;
+	int rc;
 
+	if (emul_respond(ctx, &rc))
+		return rc;
 	if ((is_responses || is_chat) && request_streams(ctx)) {
 		struct sse_plan plan = {
 			.status = 200,
@@ -445,16 +465,5 @@ int respond_default(struct respond_ctx *ctx)
 		answer = model_object(req->path + 11);
 	else
 		answer = echo(ctx);
-	text = json_plain(answer, &len);
-	http_head_begin(&b, 200);
-	buf_printf(&b, "Content-Length: %zu\r\n", len);
-	keep = respond_head_finish(&b, ctx, NULL, "application/json", 0);
-	if (answer_has_body(ctx, 200))
-		buf_append(&b, text, len);
-	ctx->status = 200;
-	rc = send_head(ctx, &b);
-	if (rc == 0 && answer_has_body(ctx, 200))
-		ctx->bytes += len;
-	json_object_put(answer);
-	return rc == 0 && keep ? 0 : -1;
+	return respond_json(ctx, 200, answer);
 }

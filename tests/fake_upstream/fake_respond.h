@@ -14,6 +14,8 @@
 #define RESPOND_TEXT_3 "not from OpenAI."
 #define RESPOND_TEXT RESPOND_TEXT_1 RESPOND_TEXT_2 RESPOND_TEXT_3
 
+struct emul_capture;
+
 /* What an answer needs to know about the request, and what it reports. */
 struct respond_ctx {
 	struct http_conn *conn;
@@ -21,6 +23,7 @@ struct respond_ctx {
 	json_object *req_json;	/* request body if it was a JSON object, else NULL */
 	uint64_t body_length;
 	uint64_t id;		/* answers carry x-request-id: req_fake_<id> */
+	struct emul_capture *capture;	/* multipart parts kept for the emulation */
 	int status;		/* out: status sent, 0 if none */
 	uint64_t bytes;		/* out: response body bytes written */
 };
@@ -45,12 +48,22 @@ json_object *respond_response_object(uint64_t id, const char *model,
 				     int completed);
 
 /*
+ * Sends obj (the reference is consumed) as a JSON answer with this
+ * status. Same return convention as respond_script.
+ */
+int respond_json(struct respond_ctx *ctx, int status, json_object *obj);
+
+/*
  * Answers the request as the script says. Returns 0 if the connection
  * can carry another request, -1 if it must be closed now (scripted close,
  * hang, truncation, SSE failure, peer gone, stop).
  */
 int respond_script(struct respond_ctx *ctx, const struct script *s);
-/* Answers with the canned OpenAI-shaped reply; same return convention. */
+/*
+ * Answers with the canned OpenAI-shaped reply, or from the Files,
+ * Uploads, Images, Videos and container-file emulation (fake_emulate.c)
+ * for those endpoints; same return convention.
+ */
 int respond_default(struct respond_ctx *ctx);
 
 #endif
