@@ -2,10 +2,14 @@
  * Starting and stopping real front servers and the fake upstream for
  * integration tests.  See frontend.h for the contract.
  *
- * The server configs are the shipped deploy/ files with two literals
- * replaced in one pass: "8080" (the port) and "/srv/relay" (the install
+ * The server configs are the shipped deploy/ files with three literals
+ * replaced in one pass: "8080" (the HTTP port), "9000" (the relay's own
+ * FastCGI port, where it runs standalone) and "/srv/relay" (the install
  * directory, here the temp dir).  Any other difference between what the
  * tests run and what we ship would let the shipped file rot unnoticed.
+ * What the tests add around a shipped snippet (a minimal httpd.conf or
+ * nginx.conf, a shared host's server config) is written here, in the
+ * open, and holds no setting the snippet is there to prove.
  */
 #include "tests/integ/frontend.h"
 
@@ -14,10 +18,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +37,7 @@
 #include <unistd.h>
 
 #define FE_PORT_LITERAL		"8080"
+#define FE_FCGI_PORT_LITERAL	"9000"
 #define FE_DIR_LITERAL		"/srv/relay"
 #define FE_START_TIMEOUT_MS	15000
 #define FE_STOP_TIMEOUT_MS	5000
@@ -39,19 +46,59 @@
 #define FE_UPSTREAM_TIMEOUT_MS	10000
 #define FE_START_ATTEMPTS	3
 #define FE_LOG_TAIL_BYTES	4096
-/* Apache user when we are root; lighttpd's comes from deploy/lighttpd.conf. */
+#define FE_MAX_ARGS		16
+/* Apache's and nginx's user when we are root; lighttpd's comes from deploy/lighttpd.conf. */
 #define FE_SERVER_USER		"www-data"
+/*
+ * The whole environment of every process started here, as a service
+ * manager would give it: nothing of the test runner's (an OPENAI_API_KEY
+ * or https_proxy there must not change what the relay does).
+ */
+#define FE_CLEAN_PATH		"PATH=/usr/local/bin:/usr/bin:/bin"
 
-static const char *const frontend_names[FRONTEND__MAX] = {
-	[FRONTEND_LIGHTTPD] = "lighttpd",
-	[FRONTEND_APACHE_FCGID] = "apache-fcgid",
+/* How the relay comes to run under each kind. */
+enum fe_relay {
+	FE_RELAY_SPAWNED,	/* the server spawns it (fd 0 socket) */
+	FE_RELAY_LISTEN,	/* we run the command the shipped file shows */
+	FE_RELAY_UNITS,		/* we run the shipped systemd units */
 };
 
-/* The shipped config each kind runs, under deploy/. */
-static const char *const frontend_deploy_files[FRONTEND__MAX] = {
-	[FRONTEND_LIGHTTPD] = "lighttpd.conf",
-	[FRONTEND_APACHE_FCGID] = "apache-fcgid.conf",
+static const struct fe_kind {
+	const char	*name;
+	const char	*server;	/* executable name */
+	const char	*deploy;	/* the shipped server config, or NULL */
+	enum fe_relay	 relay;
+} fe_kinds[FRONTEND__MAX] = {
+	[FRONTEND_LIGHTTPD] = { "lighttpd", "lighttpd", "lighttpd.conf",
+	    FE_RELAY_SPAWNED },
+	[FRONTEND_APACHE_FCGID] = { "apache-fcgid", "apache2",
+	    "apache-fcgid.conf", FE_RELAY_SPAWNED },
+	[FRONTEND_NGINX] = { "nginx", "nginx", "nginx.conf", FE_RELAY_LISTEN },
+	[FRONTEND_APACHE_PROXY_FCGI] = { "apache-proxy-fcgi", "apache2",
+	    "apache-proxy-fcgi.conf", FE_RELAY_LISTEN },
+	/* The host's config is ours; the tenant's files are shipped. */
+	[FRONTEND_APACHE_HTACCESS] = { "apache-htaccess", "apache2", NULL,
+	    FE_RELAY_SPAWNED },
+	[FRONTEND_SYSTEMD] = { "systemd-nginx", "nginx", "nginx.conf",
+	    FE_RELAY_UNITS },
 };
+
+/* The Apache modules each Apache kind loads (mod_mpm_event first). */
+static const char *const fe_apache_modules[FRONTEND__MAX][10] = {
+	[FRONTEND_APACHE_FCGID] = { "mpm_event", "authz_core", "alias", "env",
+	    "fcgid" },
+	[FRONTEND_APACHE_PROXY_FCGI] = { "mpm_event", "authz_core", "env",
+	    "proxy", "proxy_fcgi" },
+	/* What a shared host typically loads; mime for AddHandler. */
+	[FRONTEND_APACHE_HTACCESS] = { "mpm_event", "authz_core", "env",
+	    "mime", "dir", "rewrite", "setenvif", "fcgid" },
+};
+
+/* The shipped shared-hosting files and where the tenant puts them. */
+#define FE_HTACCESS_DEPLOY	"htaccess"
+#define FE_WRAPPER_DEPLOY	"relay.fcgi"
+#define FE_UNIT_SOCKET		"systemd/relay.socket"
+#define FE_UNIT_SERVICE		"systemd/relay.service"
 
 /* Where Debian and Red Hat style systems keep Apache's modules. */
 static const char *const apache_module_dirs[] = {
@@ -65,7 +112,7 @@ frontend_name(enum frontend_kind kind)
 {
 	if ((unsigned)kind >= FRONTEND__MAX)
 		return "?";
-	return frontend_names[kind];
+	return fe_kinds[kind].name;
 }
 
 static long long
@@ -215,36 +262,38 @@ fe_mkdir(const char *path, mode_t mode, uid_t uid, gid_t gid)
 }
 
 /*
- * The text with every FE_PORT_LITERAL replaced by port and every
- * FE_DIR_LITERAL by dir, in one pass so a replacement is never scanned
- * again (a temp dir name may itself contain "8080").  Caller frees.
+ * The text with every FE_PORT_LITERAL replaced by port, FE_FCGI_PORT_LITERAL
+ * by fcgi_port and FE_DIR_LITERAL by dir, in one pass so a replacement is
+ * never scanned again (a temp dir name may itself contain "8080").  Caller
+ * frees.
  */
 static char *
-fe_substitute(const char *text, const char *dir, int port)
+fe_substitute(const char *text, const char *dir, int port, int fcgi_port)
 {
-	char		 portstr[16];
+	const char	*lit[3] = { FE_PORT_LITERAL, FE_FCGI_PORT_LITERAL,
+	    FE_DIR_LITERAL };
+	char		 num[2][16];
+	const char	*rep[3] = { num[0], num[1], dir };
 	const char	*p;
 	char		*out, *o;
-	size_t		 plen = strlen(FE_PORT_LITERAL), dlen = strlen(FE_DIR_LITERAL);
-	size_t		 nport = 0, ndir = 0, sz;
+	size_t		 sz = strlen(text) + 1, i;
 
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	for (p = text; *p != '\0'; p++) {
-		if (strncmp(p, FE_PORT_LITERAL, plen) == 0)
-			nport++;
-		else if (strncmp(p, FE_DIR_LITERAL, dlen) == 0)
-			ndir++;
-	}
-	sz = strlen(text) + nport * strlen(portstr) + ndir * strlen(dir) + 1;
+	snprintf(num[0], sizeof(num[0]), "%d", port);
+	snprintf(num[1], sizeof(num[1]), "%d", fcgi_port);
+	/* Replacements may be longer than the literals: size for the worst. */
+	for (p = text; *p != '\0'; p++)
+		for (i = 0; i < 3; i++)
+			if (strncmp(p, lit[i], strlen(lit[i])) == 0)
+				sz += strlen(rep[i]);
 	if ((out = malloc(sz)) == NULL)
 		abort();
 	for (p = text, o = out; *p != '\0';) {
-		if (strncmp(p, FE_PORT_LITERAL, plen) == 0) {
-			o = stpcpy(o, portstr);
-			p += plen;
-		} else if (strncmp(p, FE_DIR_LITERAL, dlen) == 0) {
-			o = stpcpy(o, dir);
-			p += dlen;
+		for (i = 0; i < 3; i++)
+			if (strncmp(p, lit[i], strlen(lit[i])) == 0)
+				break;
+		if (i < 3) {
+			o = stpcpy(o, rep[i]);
+			p += strlen(lit[i]);
 		} else
 			*o++ = *p++;
 	}
@@ -301,19 +350,24 @@ fe_find_exec(const char *name, char *out, size_t outsz)
 }
 
 /*
- * Forks and execs argv[0] with stdin from /dev/null and stdout/stderr
- * appended to out_path.  The child gets default signal dispositions and
- * an empty mask (a test runner may block or ignore SIGTERM, and exec
- * keeps both), and no inherited descriptors beyond 0-2.  It also gets
- * SIGTERM if we die first (a Check test killed on timeout), so servers
- * do not outlive their test; lighttpd loses this when it drops root.
+ * Forks and execs argv[0] with stdin from /dev/null, stdout/stderr
+ * appended to out_path and only FE_CLEAN_PATH in its environment.  With
+ * drop (and when we are root) it runs as uid:gid instead of root, as a
+ * service manager's User= would.  The child gets default signal
+ * dispositions and an empty mask (a test runner may block or ignore
+ * SIGTERM, and exec keeps both), and no inherited descriptors beyond
+ * 0-2.  It also gets SIGTERM if we die first (a Check test killed on
+ * timeout), so servers do not outlive their test; lighttpd loses this
+ * when it drops root.
  */
 static pid_t
-fe_spawn(char *const argv[], const char *out_path)
+fe_spawn(char *const argv[], const char *out_path, bool drop, uid_t uid,
+    gid_t gid)
 {
-	sigset_t	all;
-	pid_t		pid, parent = getpid();
-	int		fd, sig;
+	static char *const	 envp[] = { FE_CLEAN_PATH, "LANG=C", NULL };
+	sigset_t		 all;
+	pid_t			 pid, parent = getpid();
+	int			 fd, sig;
 
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
@@ -340,10 +394,17 @@ fe_spawn(char *const argv[], const char *out_path)
 			close(fd);
 	}
 	close_range(3, ~0U, 0);
+	if (drop && geteuid() == 0 && (setgroups(0, NULL) == -1 ||
+	    setgid(gid) == -1 || setuid(uid) == -1)) {
+		dprintf(2, "frontend: cannot drop to %d:%d: %s\n", (int)uid,
+		    (int)gid, strerror(errno));
+		_exit(127);
+	}
+	/* After setuid, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(127);	/* the parent died before prctl */
-	execv(argv[0], argv);
+	execve(argv[0], argv, envp);
 	dprintf(2, "frontend: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
@@ -390,7 +451,7 @@ fe_signal_strays(const char *dir, int sig)
 {
 	DIR		*proc;
 	struct dirent	*de;
-	char		 prefix[300], path[64], buf[4096];
+	char		 prefix[300], path[64], buf[4096], *end;
 	ssize_t		 n, i;
 	pid_t		 pid;
 	int		 fd, found = 0;
@@ -399,7 +460,8 @@ fe_signal_strays(const char *dir, int sig)
 	if ((proc = opendir("/proc")) == NULL)
 		return 0;
 	while ((de = readdir(proc)) != NULL) {
-		if ((pid = (pid_t)atoi(de->d_name)) <= 0 || pid == getpid())
+		pid = (pid_t)strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 		n = readlink(path, buf, sizeof(buf) - 1);
@@ -523,97 +585,460 @@ out:
 	return status;
 }
 
-/* The smallest Apache server config around the shipped snippet. */
-static int
-fe_write_httpd_conf(const struct frontend *fe, const char *snippet_path)
-{
-	char	 moddir[PATH_MAX], probe[PATH_MAX + 32], path[300];
-	char	*text = NULL;
-	size_t	 i;
-	int	 len, rc;
+/* A growing string for the configs written here; aborts on OOM. */
+struct fe_text {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+};
 
-	for (i = 0; i < sizeof(apache_module_dirs) / sizeof(apache_module_dirs[0]);
-	    i++) {
-		snprintf(probe, sizeof(probe), "%s/mod_fcgid.so",
-		    apache_module_dirs[i]);
-		if (fe_is_file(probe))
-			break;
-	}
-	if (i == sizeof(apache_module_dirs) / sizeof(apache_module_dirs[0])) {
-		fprintf(stderr, "frontend: mod_fcgid.so not found "
-		    "(Debian: apt-get install libapache2-mod-fcgid)\n");
-		return -1;
-	}
-	snprintf(moddir, sizeof(moddir), "%s", apache_module_dirs[i]);
-	len = asprintf(&text,
-	    "# Written by tests/integ/frontend.c around the shipped snippet.\n"
-	    "ServerRoot \"%s\"\n"
-	    "LoadModule mpm_event_module %s/mod_mpm_event.so\n"
-	    "LoadModule authz_core_module %s/mod_authz_core.so\n"
-	    "LoadModule alias_module %s/mod_alias.so\n"
-	    "LoadModule env_module %s/mod_env.so\n"
-	    "LoadModule fcgid_module %s/mod_fcgid.so\n"
-	    "ServerName 127.0.0.1\n"
-	    "Listen 127.0.0.1:%d\n"
-	    "%s%s%s%s%s"
-	    "PidFile \"%s/run/httpd.pid\"\n"
-	    "DefaultRuntimeDir \"%s/run\"\n"
-	    "ErrorLog \"%s\"\n"
-	    "LogLevel warn\n"
-	    "FcgidIPCDir \"%s/run/fcgid\"\n"
-	    "FcgidProcessTableFile \"%s/run/fcgid_shm\"\n"
-	    "Include \"%s\"\n",
-	    fe->dir, moddir, moddir, moddir, moddir, moddir, fe->port,
-	    geteuid() == 0 ? "User " : "",
-	    geteuid() == 0 ? FE_SERVER_USER : "",
-	    geteuid() == 0 ? "\nGroup " : "",
-	    geteuid() == 0 ? FE_SERVER_USER : "",
-	    geteuid() == 0 ? "\n" : "",
-	    fe->dir, fe->dir, fe->error_log, fe->dir, fe->dir, snippet_path);
-	if (len < 0)
+static void fe_text_add(struct fe_text *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+fe_text_add(struct fe_text *t, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
 		abort();
-	snprintf(path, sizeof(path), "%s/httpd.conf", fe->dir);
-	rc = fe_write_file(path, text, (size_t)len, 0644, geteuid(),
-	    getegid());
+	if (t->len + (size_t)n + 1 > t->cap) {
+		t->cap = (t->len + (size_t)n + 1) * 2;
+		if ((t->s = realloc(t->s, t->cap)) == NULL)
+			abort();
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+/* Writes t to dir/name (mode 0644, ours) and frees it. */
+static int
+fe_text_write(struct fe_text *t, const char *dir, const char *name)
+{
+	char	path[PATH_MAX];
+	int	rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = fe_write_file(path, t->s, t->len, 0644, geteuid(), getegid());
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+	return rc;
+}
+
+/*
+ * The shipped deploy/<name> with the literals substituted, as a string
+ * the caller frees; NULL with a message if it cannot be read.
+ */
+static char *
+fe_shipped(const struct frontend *fe, const char *relay_bin,
+    const char *name)
+{
+	char	 path[PATH_MAX];
+	char	*text, *subst;
+
+	if (fe_deploy_path(relay_bin, name, path, sizeof(path)) == -1) {
+		fprintf(stderr, "frontend: deploy/%s not found (set "
+		    "RELAY_DEPLOY_DIR)\n", name);
+		return NULL;
+	}
+	if ((text = fe_slurp(path, NULL)) == NULL) {
+		fprintf(stderr, "frontend: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	subst = fe_substitute(text, fe->dir, fe->port, fe->fcgi_port);
+	free(text);
+	return subst;
+}
+
+/* The shipped deploy/<name>, substituted, written as dst with mode. */
+static int
+fe_install_shipped(const struct frontend *fe, const char *relay_bin,
+    const char *name, const char *dst, mode_t mode, uid_t uid, gid_t gid)
+{
+	char	*text;
+	int	 rc;
+
+	if ((text = fe_shipped(fe, relay_bin, name)) == NULL)
+		return -1;
+	rc = fe_write_file(dst, text, strlen(text), mode, uid, gid);
 	free(text);
 	return rc;
 }
 
-/* Writes the server config(s) for fe->port; fills conf with the path to run. */
+/*
+ * The smallest Apache server config that runs body: the kind's modules,
+ * the port, and where pid, logs and mod_fcgid's sockets go.
+ */
+static int
+fe_write_httpd_conf(const struct frontend *fe, const char *body)
+{
+	const char *const	*mods = fe_apache_modules[fe->kind];
+	struct fe_text		 t = { NULL, 0, 0 };
+	char			 probe[PATH_MAX + 32];
+	const char		*moddir = NULL;
+	bool			 fcgid = false;
+	size_t			 i, m;
+
+	for (i = 0; i < sizeof(apache_module_dirs) /
+	    sizeof(apache_module_dirs[0]) && moddir == NULL; i++) {
+		snprintf(probe, sizeof(probe), "%s/mod_mpm_event.so",
+		    apache_module_dirs[i]);
+		if (fe_is_file(probe))
+			moddir = apache_module_dirs[i];
+	}
+	for (m = 0; mods[m] != NULL; m++) {
+		snprintf(probe, sizeof(probe), "%s/mod_%s.so",
+		    moddir ? moddir : apache_module_dirs[0], mods[m]);
+		if (!fe_is_file(probe)) {
+			fprintf(stderr, "frontend: %s not found (Debian: "
+			    "apt-get install apache2%s)\n", probe,
+			    strcmp(mods[m], "fcgid") == 0 ?
+			    " libapache2-mod-fcgid" : "");
+			return -1;
+		}
+		fcgid = fcgid || strcmp(mods[m], "fcgid") == 0;
+	}
+	fe_text_add(&t, "# Written by tests/integ/frontend.c around the "
+	    "shipped files.\nServerRoot \"%s\"\n", fe->dir);
+	for (m = 0; mods[m] != NULL; m++)
+		fe_text_add(&t, "LoadModule %s_module %s/mod_%s.so\n", mods[m],
+		    moddir, mods[m]);
+	fe_text_add(&t, "ServerName 127.0.0.1\nListen 127.0.0.1:%d\n",
+	    fe->port);
+	if (geteuid() == 0)
+		fe_text_add(&t, "User %s\nGroup %s\n", FE_SERVER_USER,
+		    FE_SERVER_USER);
+	fe_text_add(&t, "PidFile \"%s/run/httpd.pid\"\n"
+	    "DefaultRuntimeDir \"%s/run\"\n"
+	    "ErrorLog \"%s\"\n"
+	    "LogLevel warn\n", fe->dir, fe->dir, fe->error_log);
+	if (fcgid)
+		fe_text_add(&t, "FcgidIPCDir \"%s/run/fcgid\"\n"
+		    "FcgidProcessTableFile \"%s/run/fcgid_shm\"\n", fe->dir,
+		    fe->dir);
+	fe_text_add(&t, "%s", body);
+	return fe_text_write(&t, fe->dir, "httpd.conf");
+}
+
+/*
+ * The shared host's side of apache-htaccess: what deploy/htaccess says
+ * the host must allow, and no more.  No FcgidInitialEnv, SetEnv or
+ * PassEnv: under suexec none of them would reach the relay, so the relay
+ * must find relay.conf beside its binary by itself.
+ */
+static int
+fe_write_shared_host(const struct frontend *fe)
+{
+	struct fe_text	t = { NULL, 0, 0 };
+	int		rc;
+
+	fe_text_add(&t,
+	    "# The host's part: the tenant's document root, the overrides\n"
+	    "# deploy/htaccess asks for, the mod_fcgid limits it asks for.\n"
+	    "DocumentRoot \"%s/www\"\n"
+	    "<Directory />\n"
+	    "    AllowOverride None\n"
+	    "    Require all denied\n"
+	    "</Directory>\n"
+	    "<Directory \"%s/www\">\n"
+	    "    AllowOverride AuthConfig FileInfo Options=ExecCGI\n"
+	    "    Options SymLinksIfOwnerMatch\n"
+	    "    Require all granted\n"
+	    "</Directory>\n"
+	    "<Files \".ht*\">\n"
+	    "    Require all denied\n"
+	    "</Files>\n"
+	    "# mod_mime is here for AddHandler; no static file is served.\n"
+	    "TypesConfig /dev/null\n"
+	    "FcgidMaxRequestLen 37748736\n"
+	    "FcgidOutputBufferSize 0\n", fe->dir, fe->dir);
+	rc = fe_write_httpd_conf(fe, t.s);
+	free(t.s);
+	return rc;
+}
+
+/* nginx's main config around the shipped server block (dir/nginx.conf). */
+static int
+fe_write_nginx_main(const struct frontend *fe)
+{
+	struct fe_text	t = { NULL, 0, 0 };
+
+	fe_text_add(&t, "# Written by tests/integ/frontend.c around the "
+	    "shipped server block.\n");
+	if (geteuid() == 0)
+		fe_text_add(&t, "user %s;\n", FE_SERVER_USER);
+	fe_text_add(&t, "worker_processes 1;\n"
+	    "daemon off;\n"
+	    "pid \"%s/run/nginx.pid\";\n"
+	    "error_log \"%s\" warn;\n"
+	    "events {\n    worker_connections 256;\n}\n"
+	    "http {\n"
+	    "    client_body_temp_path \"%s/tmp/client_body\";\n"
+	    "    fastcgi_temp_path \"%s/tmp/fastcgi\";\n"
+	    "    proxy_temp_path \"%s/tmp/proxy\";\n"
+	    "    uwsgi_temp_path \"%s/tmp/uwsgi\";\n"
+	    "    scgi_temp_path \"%s/tmp/scgi\";\n"
+	    "    include \"%s/nginx.conf\";\n"
+	    "}\n", fe->dir, fe->error_log, fe->dir, fe->dir, fe->dir,
+	    fe->dir, fe->dir, fe->dir);
+	return fe_text_write(&t, fe->dir, "nginx-main.conf");
+}
+
+/* Splits line (modified) on blanks into argv; -1 if more than max words. */
+static int
+fe_split(char *line, char *argv[], size_t max)
+{
+	char	*save = NULL, *w;
+	size_t	 n = 0;
+
+	for (w = strtok_r(line, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (n == max)
+			return -1;
+		argv[n++] = w;
+	}
+	argv[n] = NULL;
+	return n > 0 ? 0 : -1;
+}
+
+/*
+ * The command a shipped file tells people to start the relay with: the
+ * first comment line whose text begins with the binary's path
+ * ("#     /srv/relay/relay --listen 127.0.0.1:9000 ..."), split into argv
+ * (pointers into buf).  -1 with a message if there is none.
+ */
+static int
+fe_relay_command(const char *text, const char *dir, char *buf,
+    size_t bufsz, char *argv[])
+{
+	char		 prefix[300];
+	const char	*line, *p;
+	size_t		 len;
+
+	snprintf(prefix, sizeof(prefix), "%s/relay ", dir);
+	for (line = text; *line != '\0'; line += len + (line[len] != '\0')) {
+		len = strcspn(line, "\n");
+		if (line[0] != '#')
+			continue;
+		p = line + 1 + strspn(line + 1, " \t");
+		if (strncmp(p, prefix, strlen(prefix)) != 0 ||
+		    (size_t)(line + len - p) >= bufsz)
+			continue;
+		memcpy(buf, p, (size_t)(line + len - p));
+		buf[line + len - p] = '\0';
+		return fe_split(buf, argv, FE_MAX_ARGS);
+	}
+	fprintf(stderr, "frontend: the shipped file shows no \"%s...\" "
+	    "command\n", prefix);
+	return -1;
+}
+
+/*
+ * The value of the first "key=value" line of a systemd unit (comments
+ * skipped, blanks around the value trimmed) into out; -1 if absent.
+ */
+static int
+fe_unit_value(const char *text, const char *key, char *out, size_t outsz)
+{
+	const char	*line, *v;
+	size_t		 len, klen = strlen(key), vlen;
+
+	for (line = text; *line != '\0'; line += len + (line[len] != '\0')) {
+		len = strcspn(line, "\n");
+		if (len <= klen || strncmp(line, key, klen) != 0 ||
+		    line[klen] != '=')
+			continue;
+		v = line + klen + 1;
+		vlen = (size_t)(line + len - v);
+		while (vlen > 0 && strchr(" \t\r", v[vlen - 1]) != NULL)
+			vlen--;
+		if (vlen >= outsz)
+			return -1;
+		memcpy(out, v, vlen);
+		out[vlen] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+/* Runs argv to completion (output to out_path); its exit status or -1. */
+static int
+fe_run(char *const argv[], const char *out_path)
+{
+	pid_t	pid;
+	int	status;
+
+	if ((pid = fe_spawn(argv, out_path, false, 0, 0)) == -1)
+		return -1;
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * The shipped systemd units, substituted, into dir/units/, checked with
+ * systemd-analyze verify (which must print nothing), and turned into
+ * the systemd-socket-activate command that does what they say: listen
+ * on ListenStream and exec ExecStart with the listening socket on fd 0
+ * (--inetd without --accept; it also puts it on fd 1, as StandardInput=
+ * socket does with StandardOutput's default).  Fills argv (pointers into
+ * buf).  The unit's User= and sandboxing need systemd as PID 1; the
+ * relay runs as our unprivileged user instead.
+ */
+static int
+fe_unit_command(const struct frontend *fe, const char *relay_bin,
+    char *buf, size_t bufsz, char *argv[])
+{
+	static char	 activate[PATH_MAX], analyze[PATH_MAX];
+	static char	 listen_arg[128];
+	char		 units[300], sock_path[PATH_MAX], svc_path[PATH_MAX];
+	char		 out[PATH_MAX], want[64], value[256];
+	char		*sock = NULL, *svc = NULL, *text = NULL;
+	char		*verify[5];
+	int		 rc = -1;
+
+	if (fe_find_exec("systemd-socket-activate", activate,
+	    sizeof(activate)) == -1 || fe_find_exec("systemd-analyze",
+	    analyze, sizeof(analyze)) == -1) {
+		fprintf(stderr, "frontend: systemd-socket-activate or "
+		    "systemd-analyze missing (Debian: apt-get install "
+		    "systemd)\n");
+		return -1;
+	}
+	snprintf(units, sizeof(units), "%s/units", fe->dir);
+	if (mkdir(units, 0755) == -1 && errno != EEXIST) {
+		fprintf(stderr, "frontend: mkdir %s: %s\n", units,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s/relay.socket", units);
+	snprintf(svc_path, sizeof(svc_path), "%s/relay.service", units);
+	snprintf(out, sizeof(out), "%s/log/systemd-analyze.out", fe->dir);
+	if ((sock = fe_shipped(fe, relay_bin, FE_UNIT_SOCKET)) == NULL ||
+	    (svc = fe_shipped(fe, relay_bin, FE_UNIT_SERVICE)) == NULL ||
+	    fe_write_file(sock_path, sock, strlen(sock), 0644, geteuid(),
+	    getegid()) == -1 ||
+	    fe_write_file(svc_path, svc, strlen(svc), 0644, geteuid(),
+	    getegid()) == -1)
+		goto out;
+
+	/* Warnings (an unknown key, say) leave the status 0: none allowed. */
+	verify[0] = analyze;
+	verify[1] = "verify";
+	verify[2] = sock_path;
+	verify[3] = svc_path;
+	verify[4] = NULL;
+	if (fe_run(verify, out) != 0 || (text = fe_slurp(out, NULL)) == NULL ||
+	    text[0] != '\0') {
+		fprintf(stderr, "frontend: systemd-analyze verify objects to "
+		    "the shipped units\n");
+		fe_print_tail("systemd-analyze", out);
+		goto out;
+	}
+	/* The emulation below is exactly these semantics; insist on them. */
+	snprintf(want, sizeof(want), "127.0.0.1:%d", fe->fcgi_port);
+	if (fe_unit_value(sock, "ListenStream", listen_arg,
+	    sizeof(listen_arg)) == -1 || strcmp(listen_arg, want) != 0 ||
+	    fe_unit_value(sock, "Accept", value, sizeof(value)) == -1 ||
+	    strcmp(value, "no") != 0 ||
+	    fe_unit_value(svc, "StandardInput", value, sizeof(value)) == -1 ||
+	    strcmp(value, "socket") != 0) {
+		fprintf(stderr, "frontend: the shipped units must say "
+		    "ListenStream=127.0.0.1:9000, Accept=no and "
+		    "StandardInput=socket\n");
+		goto out;
+	}
+	if (fe_unit_value(svc, "ExecStart", buf, bufsz) == -1 ||
+	    buf[0] != '/') {
+		fprintf(stderr, "frontend: relay.service has no plain "
+		    "ExecStart=/path\n");
+		goto out;
+	}
+	argv[0] = activate;
+	argv[1] = "--inetd";
+	argv[2] = "--listen";
+	argv[3] = listen_arg;
+	rc = fe_split(buf, argv + 4, FE_MAX_ARGS - 4);
+out:
+	free(text);
+	free(sock);
+	free(svc);
+	return rc;
+}
+
+/*
+ * Writes everything the kind runs from for the ports in fe: the server
+ * config (its path into conf) and, where we start the relay ourselves,
+ * its command (argv into relay_argv, pointers into cmd; relay_argv[0]
+ * NULL otherwise).
+ */
 static int
 fe_write_server_conf(const struct frontend *fe, const char *relay_bin,
-    char *conf, size_t confsz)
+    char *conf, size_t confsz, char *cmd, size_t cmdsz, char *relay_argv[])
 {
-	char	 shipped[PATH_MAX], path[300];
-	char	*text, *subst;
-	int	 rc;
+	const struct fe_kind	*k = &fe_kinds[fe->kind];
+	char			 path[PATH_MAX], include[PATH_MAX + 16];
+	char			*text = NULL;
+	int			 rc = -1;
 
-	if (fe_deploy_path(relay_bin, frontend_deploy_files[fe->kind],
-	    shipped, sizeof(shipped)) == -1) {
-		fprintf(stderr, "frontend: deploy/%s not found (set "
-		    "RELAY_DEPLOY_DIR)\n", frontend_deploy_files[fe->kind]);
-		return -1;
-	}
-	if ((text = fe_slurp(shipped, NULL)) == NULL) {
-		fprintf(stderr, "frontend: %s: %s\n", shipped, strerror(errno));
-		return -1;
-	}
-	subst = fe_substitute(text, fe->dir, fe->port);
-	free(text);
-	snprintf(path, sizeof(path), "%s/%s", fe->dir,
-	    frontend_deploy_files[fe->kind]);
-	rc = fe_write_file(path, subst, strlen(subst), 0644, geteuid(),
-	    getegid());
-	free(subst);
-	if (rc == -1)
-		return -1;
-	if (fe->kind == FRONTEND_APACHE_FCGID) {
-		if (fe_write_httpd_conf(fe, path) == -1)
+	relay_argv[0] = NULL;
+	if (k->deploy != NULL) {
+		if ((text = fe_shipped(fe, relay_bin, k->deploy)) == NULL)
 			return -1;
-		snprintf(conf, confsz, "%s/httpd.conf", fe->dir);
-	} else
+		snprintf(path, sizeof(path), "%s/%s", fe->dir, k->deploy);
+		if (fe_write_file(path, text, strlen(text), 0644, geteuid(),
+		    getegid()) == -1)
+			goto out;
+	}
+	if (k->relay == FE_RELAY_LISTEN &&
+	    fe_relay_command(text, fe->dir, cmd, cmdsz, relay_argv) == -1)
+		goto out;
+	if (k->relay == FE_RELAY_UNITS &&
+	    fe_unit_command(fe, relay_bin, cmd, cmdsz, relay_argv) == -1)
+		goto out;
+
+	switch (fe->kind) {
+	case FRONTEND_LIGHTTPD:
 		snprintf(conf, confsz, "%s", path);
-	return 0;
+		rc = 0;
+		break;
+	case FRONTEND_APACHE_FCGID:
+	case FRONTEND_APACHE_PROXY_FCGI:
+		snprintf(include, sizeof(include), "Include \"%s\"\n", path);
+		rc = fe_write_httpd_conf(fe, include);
+		snprintf(conf, confsz, "%s/httpd.conf", fe->dir);
+		break;
+	case FRONTEND_APACHE_HTACCESS:
+		/* The tenant's files: shipped, owned by the tenant. */
+		snprintf(path, sizeof(path), "%s/www/.htaccess", fe->dir);
+		if (fe_install_shipped(fe, relay_bin, FE_HTACCESS_DEPLOY, path,
+		    0644, fe->run_uid, fe->run_gid) == -1)
+			goto out;
+		snprintf(path, sizeof(path), "%s/www/relay.fcgi", fe->dir);
+		if (fe_install_shipped(fe, relay_bin, FE_WRAPPER_DEPLOY, path,
+		    0755, fe->run_uid, fe->run_gid) == -1)
+			goto out;
+		rc = fe_write_shared_host(fe);
+		snprintf(conf, confsz, "%s/httpd.conf", fe->dir);
+		break;
+	case FRONTEND_NGINX:
+	case FRONTEND_SYSTEMD:
+		rc = fe_write_nginx_main(fe);
+		snprintf(conf, confsz, "%s/nginx-main.conf", fe->dir);
+		break;
+	default:
+		break;
+	}
+out:
+	free(text);
+	return rc;
 }
 
 /*
@@ -678,7 +1103,10 @@ fe_prepare_dir(struct frontend *fe, const char *relay_bin,
 	return 0;
 }
 
-/* Polls /health until 200 (0), the server exits (1) or time runs out (-1). */
+/*
+ * Polls /health until 200 (0), the server or our relay exits (1) or
+ * time runs out (-1).
+ */
 static int
 fe_wait_healthy(struct frontend *fe)
 {
@@ -689,11 +1117,57 @@ fe_wait_healthy(struct frontend *fe)
 			fe->pid = 0;
 			return 1;
 		}
+		if (fe->relay_pid != 0 && fe_reaped(fe->relay_pid)) {
+			fe->relay_pid = 0;
+			return 1;
+		}
 		if (fe_http_status(fe->port, "/health") == 200)
 			return 0;
 		fe_sleep_ms(100);
 	}
 	return -1;
+}
+
+
+/* Stops what fe runs, by PID, then anything left running from fe->dir. */
+static void
+fe_stop_processes(struct frontend *fe)
+{
+	fe_terminate(fe->pid, FE_STOP_TIMEOUT_MS);
+	fe->pid = 0;
+	fe_terminate(fe->relay_pid, FE_STOP_TIMEOUT_MS);
+	fe->relay_pid = 0;
+	if (fe->dir[0] != '\0')
+		fe_end_strays(fe->dir);
+}
+
+/* The server's command line for conf (pointers into fe and exe). */
+static void
+fe_server_argv(const struct frontend *fe, char *exe, char *conf,
+    char *errlog, char *prefix, char *argv[])
+{
+	size_t	n = 0;
+
+	argv[n++] = exe;
+	if (strcmp(fe_kinds[fe->kind].server, "lighttpd") == 0) {
+		argv[n++] = "-D";
+		argv[n++] = "-f";
+		argv[n++] = conf;
+	} else if (strcmp(fe_kinds[fe->kind].server, "nginx") == 0) {
+		/* -e: else it first opens its compiled-in error log. */
+		argv[n++] = "-e";
+		argv[n++] = errlog;
+		argv[n++] = "-p";
+		argv[n++] = prefix;
+		argv[n++] = "-c";
+		argv[n++] = conf;
+	} else {
+		/* Apache; not -X: mod_fcgid's process manager needs the normal process model. */
+		argv[n++] = "-f";
+		argv[n++] = conf;
+		argv[n++] = "-DFOREGROUND";
+	}
+	argv[n] = NULL;
 }
 
 int
@@ -702,8 +1176,9 @@ frontend_start(struct frontend *fe, enum frontend_kind kind,
     const struct frontend_file *files, size_t nfiles)
 {
 	struct passwd	*pw;
-	char		 exe[PATH_MAX], conf[PATH_MAX];
-	char		*argv[6];
+	char		 exe[PATH_MAX], conf[PATH_MAX], cmd[2048];
+	char		 prefix[PATH_MAX];
+	char		*argv[FE_MAX_ARGS + 1], *relay_argv[FE_MAX_ARGS + 1];
 	int		 attempt, rc = 1;
 
 	memset(fe, 0, sizeof(*fe));
@@ -713,7 +1188,7 @@ frontend_start(struct frontend *fe, enum frontend_kind kind,
 	fe->run_uid = geteuid();
 	fe->run_gid = getegid();
 	if (geteuid() == 0) {
-		/* Both shipped setups drop root for this user before running the relay. */
+		/* Every shipped setup runs the relay as an unprivileged user. */
 		if ((pw = getpwnam(FE_SERVER_USER)) == NULL) {
 			fprintf(stderr, "frontend: no user %s\n",
 			    FE_SERVER_USER);
@@ -722,46 +1197,49 @@ frontend_start(struct frontend *fe, enum frontend_kind kind,
 		fe->run_uid = pw->pw_uid;
 		fe->run_gid = pw->pw_gid;
 	}
-	if (fe_find_exec(kind == FRONTEND_LIGHTTPD ? "lighttpd" : "apache2",
-	    exe, sizeof(exe)) == -1 && (kind == FRONTEND_LIGHTTPD ||
+	if (fe_find_exec(fe_kinds[kind].server, exe, sizeof(exe)) == -1 &&
+	    (strcmp(fe_kinds[kind].server, "apache2") != 0 ||
 	    fe_find_exec("httpd", exe, sizeof(exe)) == -1)) {
-		fprintf(stderr, "frontend: %s is not installed\n",
-		    frontend_name(kind));
+		fprintf(stderr, "frontend: %s is not installed (needed for "
+		    "%s)\n", fe_kinds[kind].server, frontend_name(kind));
 		return -1;
 	}
 	if (fe_prepare_dir(fe, relay_bin, relay_conf_text, files,
 	    nfiles) == -1)
 		goto fail;
+	snprintf(prefix, sizeof(prefix), "%s/", fe->dir);
 
 	for (attempt = 0; attempt < FE_START_ATTEMPTS && rc == 1; attempt++) {
-		if ((fe->port = fe_pick_port()) == -1)
+		if ((fe->port = fe_pick_port()) == -1 ||
+		    (fe_kinds[kind].relay != FE_RELAY_SPAWNED &&
+		    (fe->fcgi_port = fe_pick_port()) == -1))
 			goto fail;
 		snprintf(fe->base_url, sizeof(fe->base_url),
 		    "http://127.0.0.1:%d", fe->port);
-		if (fe_write_server_conf(fe, relay_bin, conf,
-		    sizeof(conf)) == -1)
+		if (fe_write_server_conf(fe, relay_bin, conf, sizeof(conf),
+		    cmd, sizeof(cmd), relay_argv) == -1)
 			goto fail;
-		argv[0] = exe;
-		if (kind == FRONTEND_LIGHTTPD) {
-			argv[1] = "-D";
-			argv[2] = "-f";
-			argv[3] = conf;
-			argv[4] = NULL;
-		} else {
-			/* Not -X: mod_fcgid's process manager needs the normal process model. */
-			argv[1] = "-f";
-			argv[2] = conf;
-			argv[3] = "-DFOREGROUND";
-			argv[4] = NULL;
+		/*
+		 * The relay first, as its own user, so the server finds it.
+		 * Its stderr (where it logs once the request stream is gone)
+		 * goes with the server's, as the journal would take both.
+		 */
+		if (relay_argv[0] != NULL && (fe->relay_pid =
+		    fe_spawn(relay_argv, fe->server_out, true, fe->run_uid,
+		    fe->run_gid)) == -1) {
+			fe->relay_pid = 0;
+			goto fail;
 		}
-		if ((fe->pid = fe_spawn(argv, fe->server_out)) == -1) {
+		fe_server_argv(fe, exe, conf, fe->error_log, prefix, argv);
+		if ((fe->pid = fe_spawn(argv, fe->server_out, false, 0,
+		    0)) == -1) {
 			fe->pid = 0;
 			goto fail;
 		}
-		/* 1: it died while starting, most likely the port was taken meanwhile. */
+		/* 1: something died while starting, most likely a port was taken meanwhile. */
 		rc = fe_wait_healthy(fe);
 		if (rc == 1)
-			fe_end_strays(fe->dir);
+			fe_stop_processes(fe);
 	}
 	if (rc == 0)
 		return 0;
@@ -770,7 +1248,8 @@ frontend_start(struct frontend *fe, enum frontend_kind kind,
 fail:
 	if (fe->dir[0] != '\0') {
 		fe_print_tail("server error log", fe->error_log);
-		fe_print_tail("server stdout/stderr", fe->server_out);
+		fe_print_tail("server (and relay) stdout/stderr",
+		    fe->server_out);
 	}
 	frontend_stop(fe);
 	return -1;
@@ -779,10 +1258,8 @@ fail:
 void
 frontend_stop(struct frontend *fe)
 {
-	fe_terminate(fe->pid, FE_STOP_TIMEOUT_MS);
-	fe->pid = 0;
+	fe_stop_processes(fe);
 	if (fe->dir[0] != '\0') {
-		fe_end_strays(fe->dir);
 		fe_rmtree(fe->dir);
 		fe->dir[0] = '\0';
 	}
@@ -794,6 +1271,42 @@ frontend_read_error_log(const struct frontend *fe)
 	if (fe->error_log[0] == '\0')
 		return NULL;
 	return fe_slurp(fe->error_log, NULL);
+}
+
+char *
+frontend_relay_environ(const struct frontend *fe)
+{
+	DIR		*proc;
+	struct dirent	*de;
+	char		 want[PATH_MAX], path[64], exe[PATH_MAX], *end;
+	char		*env = NULL;
+	size_t		 len, i;
+	ssize_t		 n;
+	pid_t		 pid;
+
+	snprintf(want, sizeof(want), "%s/relay", fe->dir);
+	if ((proc = opendir("/proc")) == NULL)
+		return NULL;
+	while (env == NULL && (de = readdir(proc)) != NULL) {
+		pid = (pid_t)strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n <= 0)
+			continue;
+		exe[n] = '\0';
+		if (strcmp(exe, want) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+		if ((env = fe_slurp(path, &len)) == NULL)
+			continue;
+		for (i = 0; i < len; i++)
+			if (env[i] == '\0')
+				env[i] = '\n';
+	}
+	closedir(proc);
+	return env;
 }
 
 /* The port number in the port file, or -1 while it is not (fully) written. */
@@ -840,7 +1353,7 @@ fake_upstream_start(struct fake_upstream *fu, const char *bin)
 	argv[4] = portfile;
 	argv[5] = "--quiet";
 	argv[6] = NULL;
-	if ((fu->pid = fe_spawn(argv, logfile)) == -1) {
+	if ((fu->pid = fe_spawn(argv, logfile, false, 0, 0)) == -1) {
 		fu->pid = 0;
 		goto fail;
 	}

@@ -1,11 +1,20 @@
 /*
- * Real front servers for integration tests: lighttpd (mod_fastcgi
- * bin-path) and Apache + mod_fcgid, each configured from the shipped
- * deploy/ file with only ports and paths substituted, plus the fake
- * OpenAI upstream.  Everything binds 127.0.0.1 and lives in a private
- * temporary directory, so several instances (and a system server) can
- * run at once.  Processes are started as children of the caller and
- * stopped by PID.
+ * Real front servers for integration tests, each configured from the
+ * shipped deploy/ files with only ports and paths substituted, plus the
+ * fake OpenAI upstream:
+ *   lighttpd           lighttpd spawns the relay (mod_fastcgi bin-path)
+ *   apache-fcgid       Apache + mod_fcgid spawns it (a virtual host)
+ *   nginx              nginx + the relay started standalone (--listen)
+ *   apache-proxy-fcgi  Apache + mod_proxy_fcgi + the relay standalone
+ *   apache-htaccess    Apache set up like a shared host: only the shipped
+ *                      .htaccess and relay.fcgi in the document root,
+ *                      mod_fcgid spawns the relay with a clean environment
+ *   systemd-nginx      the shipped systemd units run by
+ *                      systemd-socket-activate (socket on fd 0), nginx
+ * Everything binds 127.0.0.1 and lives in a private temporary directory,
+ * so several instances (and a system server) can run at once.  Every
+ * process is started as a child of the caller, with a clean environment,
+ * and stopped by PID.
  */
 #ifndef TESTS_INTEG_FRONTEND_H
 #define TESTS_INTEG_FRONTEND_H
@@ -16,6 +25,10 @@
 enum frontend_kind {
 	FRONTEND_LIGHTTPD,
 	FRONTEND_APACHE_FCGID,
+	FRONTEND_NGINX,
+	FRONTEND_APACHE_PROXY_FCGI,
+	FRONTEND_APACHE_HTACCESS,
+	FRONTEND_SYSTEMD,
 	FRONTEND__MAX
 };
 
@@ -28,40 +41,46 @@ struct frontend_file {
 struct frontend {
 	enum frontend_kind	 kind;
 	pid_t			 pid;		/* the server's parent process; 0 when stopped */
+	pid_t			 relay_pid;	/* a relay we started ourselves (--listen,
+						   socket activation); 0 if none or stopped */
 	int			 port;		/* 127.0.0.1:port */
+	int			 fcgi_port;	/* the relay's own FastCGI port, 0 if the
+						   server spawns the relay itself */
 	char			 base_url[64];	/* "http://127.0.0.1:PORT", no trailing slash */
 	char			 dir[256];	/* private temp dir; the relay copy is dir/relay */
 	char			 error_log[320];/* server error log: holds the relay's log lines */
-	char			 server_out[320];/* the server's own stdout/stderr */
+	char			 server_out[320];/* the server's own stdout/stderr, and
+						   that of a relay we started */
 	uid_t			 run_uid;	/* user the relay runs as (owner of the 0600 files) */
 	gid_t			 run_gid;
 };
 
-/* "lighttpd" or "apache-fcgid"; "?" for an unknown kind. */
+/* "lighttpd", "apache-fcgid", ... (see above); "?" for an unknown kind. */
 const char *frontend_name(enum frontend_kind kind);
 
 /*
  * Creates a temp dir, copies relay_bin into it as "relay" (so relay.conf
  * beside it is found), writes relay_conf_text as relay.conf and the
- * nfiles files (mode 0600, owned by the user the server runs the relay
- * as: www-data when we are root, else ourselves), writes the server
- * config from the shipped deploy/ file (found in $RELAY_DEPLOY_DIR, else
- * deploy/ beside relay_bin, else ./deploy) with only the port and
- * "/srv/relay" substituted, starts the server in the foreground as a
- * child and waits up to 15 s until GET /health answers 200.  Retries
- * with a new port if the server dies while starting (port taken).
- * Returns 0; or -1 after printing the tail of the server's logs to
- * stderr and cleaning up (fe is then as after frontend_stop).
+ * nfiles files (mode 0600, owned by the user the relay runs as: www-data
+ * when we are root, else ourselves), writes the server config from the
+ * shipped deploy/ files (found in $RELAY_DEPLOY_DIR, else deploy/ beside
+ * relay_bin, else ./deploy) with only the ports and "/srv/relay"
+ * substituted, starts the relay where the kind runs it standalone (the
+ * command written in the shipped file, or the systemd units) and the
+ * server, in the foreground as children, and waits up to 15 s until GET
+ * /health answers 200.  Retries with new ports if a process dies while
+ * starting (port taken).  Returns 0; or -1 after printing the tail of
+ * the logs to stderr and cleaning up (fe is then as after frontend_stop).
  */
 int frontend_start(struct frontend *fe, enum frontend_kind kind,
     const char *relay_bin, const char *relay_conf_text,
     const struct frontend_file *files, size_t nfiles);
 
 /*
- * Stops the server by PID (SIGTERM, up to 5 s, then SIGKILL) and reaps
- * it, then ends any process still running from fe->dir (the relay
- * copies it spawned, Apache workers), and removes the temp dir.  Safe to
- * call twice, and on a zeroed struct.
+ * Stops the server and any relay we started, by PID (SIGTERM, up to 5 s,
+ * then SIGKILL), reaps them, then ends any process still running from
+ * fe->dir (the relay copies a server spawned, Apache workers), and
+ * removes the temp dir.  Safe to call twice, and on a zeroed struct.
  */
 void frontend_stop(struct frontend *fe);
 
@@ -70,6 +89,13 @@ void frontend_stop(struct frontend *fe);
  * as a NUL-terminated string the caller frees; NULL if it cannot be read.
  */
 char *frontend_read_error_log(const struct frontend *fe);
+
+/*
+ * The environment of a running relay process whose binary is
+ * fe->dir/relay, as "NAME=value" lines, NUL-terminated, for the caller
+ * to free; NULL if none runs (or it cannot be read).
+ */
+char *frontend_relay_environ(const struct frontend *fe);
 
 /* The fake OpenAI upstream (tests/fake_upstream/fake-upstream). */
 struct fake_upstream {

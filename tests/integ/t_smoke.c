@@ -1,0 +1,382 @@
+/*
+ * The smoke suite, the same few checks through every way of deploying
+ * the relay (every kind in frontend.h): health, auth with a Bearer
+ * header (Apache drops Authorization unless told), a relayed JSON call
+ * as upstream saw it, a 30 MiB JSON body arriving byte for byte, and an
+ * SSE stream arriving event by event.  Under apache-htaccess it also
+ * checks that the relay ran with no deployment settings in its
+ * environment, as under suexec.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json.h>
+
+#include "tests/integ/client.h"
+#include "tests/integ/integ.h"
+
+#define AUTH		"Authorization: Bearer " TEST_RELAY_KEY
+#define JSON_CT		"Content-Type: application/json"
+/* Past every server's default body limit (nginx 1 MiB, mod_fcgid 128 KiB). */
+#define SMOKE_BIG_BODY	(30 * 1024 * 1024)
+/* The relay's JSON cap for this suite: room for SMOKE_BIG_BODY. */
+#define SMOKE_MAX_JSON	(40 * 1024 * 1024)
+#define SMOKE_EVENTS	5
+#define SMOKE_GAP_MS	200	/* upstream's pace */
+#define SMOKE_MIN_GAP_MS 150	/* what must survive the trip */
+
+void
+smoke_relay_conf(char *buf, size_t bufsz, const char *fake_url)
+{
+	snprintf(buf, bufsz,
+	    "# written by tests/integ/t_smoke.c\n"
+	    "OPENAI_API_BASE = %s\n"
+	    "OPENAI_API_KEY_FILE = openai.key\n"
+	    "RELAY_KEY_FILE = relay.key\n"
+	    "RELAY_MAX_JSON_BODY = %d\n", fake_url, SMOKE_MAX_JSON);
+}
+
+static void
+req(const char *method, const char *target, const char *const *headers,
+    const char *body, size_t len, struct response *r)
+{
+	ck_assert_msg(http_request(integ_frontend->base_url, method, target,
+	    headers, body, len, r) == 0, "no HTTP answer for %s %s", method,
+	    target);
+}
+
+static void
+reset_fake(void)
+{
+	fake_reset(integ_fake_url);
+}
+
+/* The single request upstream received (caller puts the list). */
+static struct json_object *
+only_upstream_request(struct json_object **list)
+{
+	*list = fake_requests(integ_fake_url);
+	ck_assert_ptr_nonnull(*list);
+	ck_assert_uint_eq(json_object_array_length(*list), 1);
+	return json_object_array_get_idx(*list, 0);
+}
+
+static void
+assert_error_code(const struct response *r, long status, const char *code)
+{
+	struct json_object	*root, *err;
+
+	ck_assert_msg(r->status == status, "status %ld, want %ld: %s",
+	    r->status, status, r->body);
+	root = response_json(r);
+	ck_assert_msg(root != NULL, "not JSON: %s", r->body);
+	ck_assert(json_object_object_get_ex(root, "error", &err));
+	ck_assert_str_eq(json_str(err, "code"), code);
+	json_object_put(root);
+}
+
+START_TEST(health_answers)
+{
+	struct json_object	*root, *o;
+	struct response		 r;
+
+	req("GET", "/health", NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	root = response_json(&r);
+	ck_assert_msg(root != NULL, "not JSON: %s", r.body);
+	ck_assert_str_eq(json_str(root, "status"), "ok");
+	ck_assert(json_object_object_get_ex(root, "openai", &o));
+	/* The key file was found: relay.conf beside the binary was read. */
+	ck_assert(json_object_get_boolean(json_object_object_get(o,
+	    "api_key_configured")));
+	json_object_put(root);
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+START_TEST(bearer_header_reaches_the_relay)
+{
+	static const char *const bearer[] = { AUTH, NULL };
+	static const char *const wrong[] = {
+		"Authorization: Bearer wrong-key-0123456789", NULL
+	};
+	struct response	r;
+
+	/* A server that drops Authorization turns this into a 401. */
+	req("GET", "/v1/models", bearer, NULL, 0, &r);
+	ck_assert_msg(r.status == 200, "Bearer key refused (%ld): %s",
+	    r.status, r.body);
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 1);
+
+	reset_fake();
+	req("GET", "/v1/models", NULL, NULL, 0, &r);
+	assert_error_code(&r, 401, "missing_relay_key");
+	response_free(&r);
+	req("GET", "/v1/models", wrong, NULL, 0, &r);
+	assert_error_code(&r, 401, "invalid_relay_key");
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
+START_TEST(json_call_is_relayed)
+{
+	static const char	 body[] = "{\"model\":\"text-embedding-3-small\","
+	    "\"input\":\"caf\xc3\xa9 / tea?\"}";
+	const char		*headers[] = { AUTH, JSON_CT, NULL };
+	struct json_object	*list, *up, *root;
+	struct response		 r;
+
+	req("POST", "/v1/embeddings?x=1&x=2", headers, body, strlen(body),
+	    &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	root = response_json(&r);
+	ck_assert_msg(root != NULL, "not JSON: %s", r.body);
+	json_object_put(root);
+	response_free(&r);
+
+	up = only_upstream_request(&list);
+	ck_assert_str_eq(json_str(up, "method"), "POST");
+	ck_assert_str_eq(json_str(up, "path"), "/v1/embeddings");
+	ck_assert_str_eq(json_str(up, "query"), "x=1&x=2");
+	ck_assert_str_eq(json_str(up, "body"), body);
+	ck_assert_str_eq(recorded_header(up, "Authorization"),
+	    "Bearer " TEST_OPENAI_KEY);
+	ck_assert_ptr_null(strstr(json_object_to_json_string(up),
+	    TEST_RELAY_KEY));
+	json_object_put(list);
+}
+END_TEST
+
+/* FNV-1a 64, as the fake upstream computes it over a body. */
+static uint64_t
+fnv1a64(const char *p, size_t n)
+{
+	uint64_t	h = UINT64_C(0xcbf29ce484222325);
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+START_TEST(big_json_body_arrives_whole)
+{
+	static const char	 head[] = "{\"model\":\"gpt-test\",\"input\":\"";
+	const char		*headers[] = { AUTH, JSON_CT, NULL };
+	struct json_object	*list, *up;
+	struct response		 r;
+	char			*body, hex[17];
+	size_t			 i;
+
+	/* Not one repeated byte: a dropped or repeated chunk must change the hash. */
+	body = malloc(SMOKE_BIG_BODY);
+	ck_assert_ptr_nonnull(body);
+	memcpy(body, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < SMOKE_BIG_BODY - 2; i++)
+		body[i] = "abcdefghijklmnopqrstuvwxyz012345"[(i * 7 + i / 4093) %
+		    32];
+	memcpy(body + SMOKE_BIG_BODY - 2, "\"}", 2);
+	snprintf(hex, sizeof(hex), "%016llx",
+	    (unsigned long long)fnv1a64(body, SMOKE_BIG_BODY));
+
+	req("POST", "/v1/responses", headers, body, SMOKE_BIG_BODY, &r);
+	ck_assert_msg(r.status == 200, "%ld %.300s", r.status, r.body);
+	response_free(&r);
+	free(body);
+	up = only_upstream_request(&list);
+	ck_assert_str_eq(json_str(up, "path"), "/v1/responses");
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(up,
+	    "body_length")), SMOKE_BIG_BODY);
+	ck_assert_str_eq(json_str(up, "body_fnv1a64"), hex);
+	json_object_put(list);
+}
+END_TEST
+
+/* What the streaming client saw: when each complete event arrived. */
+struct events {
+	char	*raw;
+	size_t	 len;
+	size_t	 scanned;	/* bytes already split into events */
+	double	 at_ms[64];	/* arrival of each non-[DONE] event */
+	int	 n;
+	int	 done;		/* a "data: [DONE]" event arrived */
+};
+
+static double
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* curl's write callback: timestamps each event as its last byte arrives. */
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct events	*ev = arg;
+	size_t		 n = size * nmemb;
+	char		*end;
+	double		 t = now_ms();
+
+	if ((ev->raw = realloc(ev->raw, ev->len + n + 1)) == NULL)
+		return 0;
+	memcpy(ev->raw + ev->len, ptr, n);
+	ev->len += n;
+	ev->raw[ev->len] = '\0';
+	while ((end = strstr(ev->raw + ev->scanned, "\n\n")) != NULL) {
+		*end = '\0';
+		if (strstr(ev->raw + ev->scanned, "data: [DONE]") != NULL)
+			ev->done = 1;
+		else if (ev->n < 64)
+			ev->at_ms[ev->n++] = t;
+		*end = '\n';
+		ev->scanned = (size_t)(end - ev->raw) + 2;
+	}
+	return n;
+}
+
+START_TEST(sse_arrives_event_by_event)
+{
+	static const char	 body[] = "{\"model\":\"gpt-test\",\"input\":\"hi\","
+	    "\"stream\":true}";
+	struct events		 ev;
+	struct curl_slist	*headers = NULL;
+	char			 url[256], script[128];
+	CURL			*c;
+	CURLcode		 rc;
+	long			 status = 0;
+	int			 i, short_gaps;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(script, sizeof(script), "{\"sse\":{\"events\":%d,"
+	    "\"interval_ms\":%d}}", SMOKE_EVENTS, SMOKE_GAP_MS);
+	fake_script(integ_fake_url, script);
+	snprintf(url, sizeof(url), "%s/v1/responses",
+	    integ_frontend->base_url);
+	headers = curl_slist_append(headers, AUTH);
+	headers = curl_slist_append(headers, JSON_CT);
+	headers = curl_slist_append(headers, "Expect:");
+	c = curl_easy_init();
+	ck_assert_ptr_nonnull(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &ev);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(headers);
+
+	ck_assert_msg(rc == CURLE_OK, "%s", curl_easy_strerror(rc));
+	ck_assert_msg(status == 200, "%ld %.300s", status,
+	    ev.raw ? ev.raw : "");
+	ck_assert_msg(ev.n == SMOKE_EVENTS, "%d events, want %d: %.500s",
+	    ev.n, SMOKE_EVENTS, ev.raw ? ev.raw : "");
+	ck_assert(ev.done);
+	/*
+	 * Buffered by the server, they would all arrive at once at the end.
+	 * One late event on a busy machine closes its gap to the next, so
+	 * one short gap is allowed, but the events must still spread out.
+	 */
+	for (i = 1, short_gaps = 0; i < ev.n; i++)
+		short_gaps += ev.at_ms[i] - ev.at_ms[i - 1] < SMOKE_MIN_GAP_MS;
+	ck_assert_msg(short_gaps <= 1 && ev.at_ms[ev.n - 1] - ev.at_ms[0] >=
+	    (double)(ev.n - 2) * SMOKE_GAP_MS, "%d events arrived within "
+	    "%.0f ms (%d short gaps); upstream sent them %d ms apart", ev.n,
+	    ev.at_ms[ev.n - 1] - ev.at_ms[0], short_gaps, SMOKE_GAP_MS);
+	free(ev.raw);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 1);
+}
+END_TEST
+
+/*
+ * Names suexec keeps (apache/httpd support/suexec.c, safe_env_lst, the
+ * ones a FastCGI program could be handed at start) besides HTTP_* and
+ * SSL_*; everything else, RELAY_CONFIG and OPENAI_API_KEY among them,
+ * it strips.  PWD comes from the shell in relay.fcgi.
+ */
+static const char *const suexec_safe[] = {
+	"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "CONTEXT_DOCUMENT_ROOT",
+	"CONTEXT_PREFIX", "DATE_GMT", "DATE_LOCAL", "DOCUMENT_ARGS",
+	"DOCUMENT_NAME", "DOCUMENT_PATH_INFO", "DOCUMENT_ROOT", "DOCUMENT_URI",
+	"GATEWAY_INTERFACE", "HTTPS", "LAST_MODIFIED", "PATH", "PATH_INFO",
+	"PATH_TRANSLATED", "PWD", "QUERY_STRING", "QUERY_STRING_UNESCAPED",
+	"REMOTE_ADDR", "REMOTE_HOST", "REMOTE_IDENT", "REMOTE_PORT",
+	"REMOTE_USER", "REDIRECT_ERROR_NOTES", "REDIRECT_HANDLER",
+	"REDIRECT_QUERY_STRING", "REDIRECT_REMOTE_USER", "REDIRECT_SCRIPT_FILENAME",
+	"REDIRECT_STATUS", "REDIRECT_URL", "REQUEST_METHOD", "REQUEST_URI",
+	"REQUEST_SCHEME", "SCRIPT_FILENAME", "SCRIPT_NAME", "SCRIPT_URI",
+	"SCRIPT_URL", "SERVER_ADMIN", "SERVER_NAME", "SERVER_ADDR",
+	"SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SIGNATURE",
+	"SERVER_SOFTWARE", "UNIQUE_ID", "USER_NAME", "TZ",
+};
+
+START_TEST(relay_runs_with_a_suexec_environment)
+{
+	struct response	 r;
+	char		*env, *line, *save = NULL;
+	size_t		 i, n = 0, len;
+
+	/* The relay is running (health started it); read its environment. */
+	req("GET", "/health", NULL, NULL, 0, &r);
+	response_free(&r);
+	env = frontend_relay_environ(integ_frontend);
+	ck_assert_msg(env != NULL, "no relay process found under %s",
+	    integ_frontend->dir);
+	for (line = strtok_r(env, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		len = strcspn(line, "=");
+		if (strncmp(line, "HTTP_", 5) == 0 ||
+		    strncmp(line, "SSL_", 4) == 0)
+			continue;
+		for (i = 0; i < sizeof(suexec_safe) / sizeof(suexec_safe[0]);
+		    i++)
+			if (strlen(suexec_safe[i]) == len &&
+			    strncmp(line, suexec_safe[i], len) == 0)
+				break;
+		ck_assert_msg(i < sizeof(suexec_safe) / sizeof(suexec_safe[0]),
+		    "the relay's environment has %.*s, which suexec would "
+		    "strip", (int)len, line);
+		n++;
+	}
+	free(env);
+	ck_assert_msg(n > 0, "an empty environment: not even PATH?");
+}
+END_TEST
+
+Suite *
+smoke_suite(enum frontend_kind kind)
+{
+	static char	 names[FRONTEND__MAX][64];
+	Suite		*s;
+	TCase		*tc = tcase_create("smoke");
+
+	snprintf(names[kind], sizeof(names[kind]), "smoke-%s",
+	    frontend_name(kind));
+	s = suite_create(names[kind]);
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reset_fake, NULL);
+	tcase_add_test(tc, health_answers);
+	tcase_add_test(tc, bearer_header_reaches_the_relay);
+	tcase_add_test(tc, json_call_is_relayed);
+	tcase_add_test(tc, big_json_body_arrives_whole);
+	tcase_add_test(tc, sse_arrives_event_by_event);
+	if (kind == FRONTEND_APACHE_HTACCESS)
+		tcase_add_test(tc, relay_runs_with_a_suexec_environment);
+	suite_add_tcase(s, tc);
+	return s;
+}
