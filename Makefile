@@ -7,7 +7,7 @@
 # Plain GNU make; compiler and linker flags come from pkg-config.
 
 CC      ?= cc
-PKGS     = fcgi libcurl json-c
+PKGS     = fcgi libcurl json-c libwebsockets
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -D_FORTIFY_SOURCE=2 \
@@ -18,16 +18,20 @@ CFLAGS  += -Werror
 endif
 
 # Debian packages: what building needs, and what the tests start for real.
-DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev
-DEB_TEST  = check lighttpd apache2 libapache2-mod-fcgid
+DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev \
+            libwebsockets-dev
+DEB_TEST  = check lighttpd apache2 libapache2-mod-fcgid chromium nginx systemd
 DEB_RUN   = lighttpd
+DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid
 
 POLICY_SRC   = $(wildcard policy/*.c)
 HANDLERS_SRC = $(wildcard handlers/*.c)
 FCGI_SRC     = $(wildcard fcgi/*.c)
 OPENAPI_SRC  = $(wildcard openapi/*.c)
 RELAY_SRC    = $(FCGI_SRC) $(HANDLERS_SRC) $(POLICY_SRC) $(OPENAPI_SRC)
-RELAY_OBJ    = $(RELAY_SRC:.c=.o)
+# Generated from openapi/fragments/ and the Swagger UI assets (below).
+OPENAPI_GEN  = openapi/gen/fragments.o openapi/gen/docs_assets.o
+RELAY_OBJ    = $(RELAY_SRC:.c=.o) $(OPENAPI_GEN)
 POLICY_OBJ   = $(POLICY_SRC:.c=.o)
 # Everything but main(), so test programs can link the modules they test.
 LIB_OBJ      = $(filter-out fcgi/main.o,$(RELAY_OBJ))
@@ -39,7 +43,8 @@ INTEG_SRC    = $(wildcard tests/integ/*.c)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
-.PHONY: all run check coverage coverage-check deps-build deps-test deps-run clean
+.PHONY: all run check coverage coverage-check fuzz fuzz-replay deps-build deps-test deps-run clean \
+        bench deps-bench
 
 all: relay
 
@@ -55,15 +60,93 @@ tests/unit/run-unit: $(UNIT_SRC) $(LIB_OBJ) $(HEADERS)
 tests/fake_upstream/fake-upstream: $(FAKE_SRC) $(HEADERS)
 	$(CC) $(CFLAGS) -o $@ $(FAKE_SRC) $(LDLIBS)
 
+# The fake Realtime WebSocket endpoint the bridge tests relay to.
+tests/fake_ws/fake-ws: tests/fake_ws/fake_ws.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# The OpenAPI fragments, and the Swagger UI assets behind /docs, are
+# compiled in by openapi/embed.  Its output is rewritten only when it
+# changes, so running it on every build costs no recompilation, and
+# assets that npm installs (or that vanish) are picked up.
+SWAGGER_UI = openapi/node_modules/swagger-ui-dist
+DOCS_FILES = index.html=openapi/docs.html \
+             swagger-ui.css=$(SWAGGER_UI)/swagger-ui.css \
+             swagger-ui-bundle.js=$(SWAGGER_UI)/swagger-ui-bundle.js
+
+openapi/gen/embed: openapi/embed/embed.c
+	@mkdir -p openapi/gen
+	$(CC) $(CFLAGS) -o $@ $<
+
+openapi/gen/fragments.c: openapi/gen/embed FORCE
+	@openapi/gen/embed openapi_fragments $@ \
+	    $(foreach f,$(sort $(wildcard openapi/fragments/*.json)),$(notdir $(f))=$(f))
+
+openapi/gen/docs_assets.c: openapi/gen/embed FORCE | openapi/node_modules/.package-lock.json
+	@if [ -f $(SWAGGER_UI)/swagger-ui.css ] && [ -f $(SWAGGER_UI)/swagger-ui-bundle.js ]; then \
+	    openapi/gen/embed docs_assets $@ $(DOCS_FILES); \
+	else \
+	    echo "relay: Swagger UI is not installed: /docs will answer 503"; \
+	    openapi/gen/embed docs_assets $@; \
+	fi
+
+# swagger-ui-dist, at build time only and optionally: without npm (or the
+# registry) the relay still builds.  Install scripts are not needed.
+openapi/node_modules/.package-lock.json: openapi/package.json openapi/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	    npm ci --prefix openapi --ignore-scripts --no-audit --no-fund || \
+	    echo "relay: npm ci failed in openapi/: building without Swagger UI"; \
+	else \
+	    echo "relay: npm not found: building without Swagger UI"; \
+	fi
+
+# The OpenAPI validator the integration run uses; tests need it.
+tests/openapi/node_modules/.package-lock.json: tests/openapi/package.json tests/openapi/package-lock.json
+	npm ci --prefix tests/openapi --ignore-scripts --no-audit --no-fund
+
+FORCE:
+
 # Integration tests read the route table to drive every route.
 tests/integ/run-integ: $(INTEG_SRC) $(POLICY_OBJ) $(HEADERS)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(INTEG_SRC) $(POLICY_OBJ) $(LDLIBS) $(CHECK_LIBS)
 
 check: deps-build deps-test
-	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
+	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
+	    tests/fake_ws/fake-ws \
+	    tests/openapi/node_modules/.package-lock.json
 	tests/unit/run-unit
 	tests/integ/run-integ
+	$(MAKE) -s fuzz-replay
 	$(MAKE) -s coverage-check
+
+# Fuzzing (libFuzzer, clang from Debian): one driver per request-path
+# parser.  `make fuzz` fuzzes each for FUZZ_SECONDS, adding what it finds
+# to tests/fuzz/work/; `make check` replays the committed corpus.
+FUZZ_TARGETS = route proxy base64 sse multipart json fetch config
+FUZZ_SECONDS ?= 180
+FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c tests/fuzz/fuzz_util.c
+FUZZ_FLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -I. \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(LIB_OBJ) $(HEADERS)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(LIB_OBJ) $(LDLIBS)
+
+tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c) -o $@ $< $(FUZZ_SRC) \
+	    $(shell pkg-config --libs json-c)
+
+fuzz-replay: $(FUZZ_TARGETS:%=tests/fuzz/replay-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    tests/fuzz/replay-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+fuzz: deps-build $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p tests/fuzz/work/$$t tests/fuzz/artifacts; \
+	    tests/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=tests/fuzz/artifacts/$$t- \
+	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	        grep -E '^(stat::number_of_executed_units|==|SUMMARY)' | sed "s/^/$$t: /"; \
+	done
 
 # OpenAI's published API description, beside the repository in CI.
 OPENAI_SPEC ?= ../shared/openai/openapi.json
@@ -90,7 +173,7 @@ run: deps-build deps-run
 # Install only what is missing. Package scripts must not start system
 # services (they would listen on 0.0.0.0:80), so a policy-rc.d that denies
 # starts is put in place for the install if the machine has none.
-deps-build deps-test deps-run: deps-%:
+deps-build deps-test deps-run deps-bench: deps-%:
 	@pkgs="$(DEB_$(shell echo $* | tr a-z A-Z))"; \
 	missing=$$(for p in $$pkgs; do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -106,5 +189,20 @@ deps-build deps-test deps-run: deps-%:
 	    rc=$$?; [ -z "$$added" ] || $$sudo rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
 
+# Benchmarks (tests/bench/): the relay behind the shipped front servers,
+# side by side with nginx proxy_pass and the upstream called directly;
+# prints a markdown table and writes it to tests/bench/RESULTS.md.
+BENCH_SRC = $(wildcard tests/bench/*.c)
+
+tests/bench/run-bench: $(BENCH_SRC) tests/integ/frontend.c $(HEADERS)
+	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) tests/integ/frontend.c $(LDLIBS) -lm
+
+bench: deps-build deps-bench
+	$(MAKE) relay tests/fake_upstream/fake-upstream tests/bench/run-bench
+	tests/bench/run-bench
+
 clean:
 	rm -f relay $(RELAY_OBJ) tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
+	rm -f tests/bench/run-bench tests/fake_ws/fake-ws
+	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
+	rm -rf openapi/gen

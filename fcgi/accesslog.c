@@ -44,7 +44,17 @@ accesslog_write(FCGX_Stream *err, const struct exchange *ex, double total_ms)
 	    ex->proxied ? method_name(ex->proxied->method) : "",
 	    ex->proxied ? " proxied_route=" : "",
 	    ex->proxied ? ex->proxied->path : "");
-	if (n > 0)
-		FCGX_PutStr(line, n < (int)sizeof(line) ? n :
-		    (int)sizeof(line) - 1, err);
+	if (n <= 0)
+		return;
+	if (n >= (int)sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/*
+	 * With the client gone the FastCGI connection is closed too, so its
+	 * error stream goes nowhere: use the process's own stderr, which
+	 * the shipped configs send to the same error log.
+	 */
+	if (ex->client_gone)
+		fwrite(line, 1, (size_t)n, stderr);
+	else
+		FCGX_PutStr(line, n, err);
 }

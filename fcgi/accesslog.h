@@ -11,7 +11,9 @@
 struct exchange;
 
 /*
- * Writes: request id, client key name, method, route template, status,
+ * Writes (to the process's stderr instead when the client is gone, since
+ * the FastCGI connection is closed with it): request id, client key name,
+ * method, route template, status,
  * bytes in and out, upstream and total milliseconds, upstream request
  * id.  Never a key, a header value or a body; client-supplied text is
  * escaped so it cannot forge lines.

@@ -24,6 +24,8 @@
 
 #include "fcgi/settings.h"
 #include "fcgi/worker.h"
+#include "fcgi/wsbridge.h"
+#include "handlers/handler.h"
 #include "handlers/upstream.h"
 #include "openapi/coverage.h"
 #include "policy/config.h"
@@ -36,6 +38,7 @@ usage(FILE *fp)
 {
 	fputs("usage: relay [--config FILE] [--listen ADDR] [--threads N] "
 	    "[--processes N]\n"
+	    "       relay --websocket --listen 127.0.0.1:PORT [--config FILE]\n"
 	    "       relay --check-config [--config FILE]\n"
 	    "       relay coverage [--openai-spec FILE]\n"
 	    "       relay --version\n"
@@ -53,8 +56,8 @@ parse_count(const char *s, const char *what, long *out)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 1024) {
-		fprintf(stderr, "relay: %s must be a number from 1 to 1024\n",
+	if (errno != 0 || *end != '\0' || v < 1 || v > 4096) {
+		fprintf(stderr, "relay: %s must be a number from 1 to 4096\n",
 		    what);
 		return -1;
 	}
@@ -201,6 +204,7 @@ main(int argc, char *argv[])
 		{ "threads", required_argument, NULL, 't' },
 		{ "processes", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "websocket", no_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -209,11 +213,11 @@ main(int argc, char *argv[])
 	const char	*config_path = NULL, *listen_addr = NULL;
 	char		 err[512], file_used[4096];
 	long		 threads = 0, processes = 1;
-	int		 ch, check_only = 0, listen_fd = 0, rc;
+	int		 ch, check_only = 0, websocket = 0, listen_fd = 0, rc;
 
 	if (argc > 1 && strcmp(argv[1], "coverage") == 0)
 		return run_coverage(argc - 1, argv + 1);
-	while ((ch = getopt_long(argc, argv, "c:l:t:p:CVh", longopts,
+	while ((ch = getopt_long(argc, argv, "c:l:t:p:CWVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -233,8 +237,11 @@ main(int argc, char *argv[])
 		case 'C':
 			check_only = 1;
 			break;
+		case 'W':
+			websocket = 1;
+			break;
 		case 'V':
-			puts("relay 0.1.0");
+			puts("relay " RELAY_VERSION);
 			return EXIT_SUCCESS;
 		case 'h':
 			usage(stdout);
@@ -259,6 +266,18 @@ main(int argc, char *argv[])
 		    file_used[0] ? file_used : "environment and defaults only");
 		config_free(&cfg);
 		return EXIT_SUCCESS;
+	}
+	if (websocket) {
+		/* The Realtime bridge: a WebSocket server, not FastCGI. */
+		if (listen_addr == NULL) {
+			fputs("relay: --websocket needs --listen HOST:PORT\n",
+			    stderr);
+			config_free(&cfg);
+			return EXIT_FAILURE;
+		}
+		rc = wsbridge_run(listen_addr, &cfg);
+		config_free(&cfg);
+		return rc;
 	}
 	if (threads == 0)
 		threads = cfg.threads;

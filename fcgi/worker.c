@@ -5,12 +5,14 @@
  * shuts the listening socket down so blocked accepts return.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -22,6 +24,7 @@
 #include "fcgi/worker.h"
 #include "handlers/exchange.h"
 #include "handlers/upstream.h"
+#include "openapi/origin.h"
 #include "policy/config.h"
 #include "policy/xalloc.h"
 
@@ -29,13 +32,49 @@
 #define ACCEPT_FAILURES_MAX	50
 #define REQUEST_URI_MAX		16384
 
+/* Threads the pool starts with; more start as requests need them. */
+#define THREADS_AT_START	2
+
+/*
+ * Each request holds a thread for its whole life (a stream for minutes),
+ * so the pool grows whenever every thread is busy, up to max: threads
+ * that mostly wait cost little, a queue in front of a full pool costs
+ * the clients.
+ */
 struct pool {
 	int			 listen_fd;
 	const struct config	*config;
 	pthread_mutex_t		 accept_lock;
 	atomic_bool		 stopping;
 	atomic_int		 running;	/* threads not yet finished */
+	atomic_int		 idle;		/* threads not serving */
+	pthread_mutex_t		 grow_lock;	/* guards the three below */
+	pthread_attr_t		 attr;
+	pthread_t		*threads;
+	int			 started, max;
 };
+
+static void *worker_main(void *arg);
+
+/* Starts one more worker unless the pool is full or stopping. */
+static void
+pool_grow(struct pool *pool)
+{
+	pthread_mutex_lock(&pool->grow_lock);
+	if (pool->started < pool->max && !atomic_load(&pool->stopping)) {
+		atomic_fetch_add(&pool->running, 1);
+		atomic_fetch_add(&pool->idle, 1);
+		if (pthread_create(&pool->threads[pool->started], &pool->attr,
+		    worker_main, pool) == 0) {
+			pool->started++;
+		} else {
+			atomic_fetch_sub(&pool->running, 1);
+			atomic_fetch_sub(&pool->idle, 1);
+			fputs("relay: cannot start a worker thread\n", stderr);
+		}
+	}
+	pthread_mutex_unlock(&pool->grow_lock);
+}
 
 static long
 io_read(void *ctx, char *buf, size_t len)
@@ -68,6 +107,26 @@ io_flush(void *ctx)
 	FCGX_Request	*req = ctx;
 
 	return FCGX_FFlush(req->out) == 0 ? 0 : -1;
+}
+
+/*
+ * libfcgi has no way to ask whether the web server dropped the
+ * connection (lighttpd and nginx do when their client leaves), so look
+ * at the socket: a hang-up, or readable with nothing to read.
+ */
+static int
+io_client_gone(void *ctx)
+{
+	FCGX_Request	*req = ctx;
+	struct pollfd	 pfd = { req->ipcFd, POLLIN | POLLRDHUP, 0 };
+	char		 c;
+
+	if (poll(&pfd, 1, 0) != 1)
+		return 0;
+	if (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP))
+		return 1;
+	return (pfd.revents & POLLIN) &&
+	    recv(req->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 /* "HTTP_X_RELAY_KEY" → "X-Relay-Key": the header as HTTP spells it. */
@@ -162,6 +221,20 @@ choose_request_id(const struct exchange *ex, char *buf, size_t bufsz)
 		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
 }
 
+/*
+ * Reads what is left of a request body the relay answered without
+ * needing (a 401, a 413): mod_proxy_fcgi otherwise waits for it to be
+ * taken, and the client with it.  The front server already holds it.
+ */
+static void
+drain_body(FCGX_Request *req)
+{
+	char	buf[16384];
+
+	while (FCGX_GetStr(buf, (int)sizeof(buf), req->in) > 0)
+		continue;
+}
+
 static double
 now_ms(void)
 {
@@ -198,6 +271,43 @@ request_target(FCGX_ParamArray envp)
 	return target;
 }
 
+/*
+ * The origin the client addressed, for the documents that name it: the
+ * scheme from HTTPS or REQUEST_SCHEME; the host from Host when that is
+ * a plain host name, else from SERVER_NAME and SERVER_PORT, else none.
+ */
+static void
+request_origin(FCGX_ParamArray envp, struct exchange *ex)
+{
+	const char	*https = FCGX_GetParam("HTTPS", envp);
+	const char	*rscheme = FCGX_GetParam("REQUEST_SCHEME", envp);
+	const char	*host = FCGX_GetParam("HTTP_HOST", envp);
+	const char	*name = FCGX_GetParam("SERVER_NAME", envp);
+	const char	*port = FCGX_GetParam("SERVER_PORT", envp);
+	bool		 tls;
+	int		 n;
+
+	tls = (https != NULL && (strcasecmp(https, "on") == 0 ||
+	    strcmp(https, "1") == 0)) ||
+	    (rscheme != NULL && strcasecmp(rscheme, "https") == 0);
+	ex->scheme = tls ? "https" : "http";
+	ex->host[0] = '\0';
+	if (host != NULL && strlen(host) < sizeof(ex->host) &&
+	    origin_host_valid(host)) {
+		snprintf(ex->host, sizeof(ex->host), "%s", host);
+		return;
+	}
+	if (name == NULL)
+		return;
+	if (port != NULL && strcmp(port, tls ? "443" : "80") != 0)
+		n = snprintf(ex->host, sizeof(ex->host), "%s:%s", name, port);
+	else
+		n = snprintf(ex->host, sizeof(ex->host), "%s", name);
+	if (n < 0 || (size_t)n >= sizeof(ex->host) ||
+	    !origin_host_valid(ex->host))
+		ex->host[0] = '\0';
+}
+
 static void
 serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 {
@@ -224,6 +334,7 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 	ex.io.read = io_read;
 	ex.io.write = io_write;
 	ex.io.flush = io_flush;
+	ex.io.client_gone = io_client_gone;
 	ex.method = method ? method : "";
 	ex.path = target;
 	ex.query = query ? query : "";
@@ -237,8 +348,11 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 			ex.content_length = cl;
 	}
 	choose_request_id(&ex, ex.request_id, sizeof(ex.request_id));
+	request_origin(req->envp, &ex);
 
 	handlers_serve(&ex);
+	if (!ex.client_gone)
+		drain_body(req);
 
 	accesslog_write(req->err, &ex, now_ms() - start);
 	exchange_release(&ex);
@@ -262,8 +376,11 @@ worker_main(void *arg)
 		if (rc == 0) {
 			/* Accepted, even if a stop came meanwhile: serve it. */
 			failures = 0;
+			if (atomic_fetch_sub(&pool->idle, 1) == 1)
+				pool_grow(pool);	/* nobody left to accept */
 			serve_one(&req, pool, up);
 			FCGX_Finish_r(&req);
+			atomic_fetch_add(&pool->idle, 1);
 			continue;
 		}
 		if (atomic_load(&pool->stopping))
@@ -305,36 +422,29 @@ int
 workers_run(int listen_fd, const struct config *cfg, int nthreads)
 {
 	struct pool	 pool;
-	pthread_t	*threads;
-	pthread_attr_t	 attr;
 	sigset_t	 set;
 	struct timespec	 deadline;
-	int		 i, sig, started = 0, rc = 0;
+	int		 i, sig, started;
 
 	memset(&pool, 0, sizeof(pool));
 	pool.listen_fd = listen_fd;
 	pool.config = cfg;
+	pool.max = nthreads;
+	pool.threads = xcalloc((size_t)nthreads, sizeof(*pool.threads));
 	pthread_mutex_init(&pool.accept_lock, NULL);
+	pthread_mutex_init(&pool.grow_lock, NULL);
 	atomic_init(&pool.stopping, false);
 	atomic_init(&pool.running, 0);
+	atomic_init(&pool.idle, 0);
+	pthread_attr_init(&pool.attr);
+	/* Workers run shallow call chains; 512 KiB keeps many cheap. */
+	pthread_attr_setstacksize(&pool.attr, 512 * 1024);
 
 	block_signals(&set);
-	threads = xcalloc((size_t)nthreads, sizeof(*threads));
-	pthread_attr_init(&attr);
-	/* Workers run shallow call chains; 512 KiB keeps many cheap. */
-	pthread_attr_setstacksize(&attr, 512 * 1024);
-	for (i = 0; i < nthreads; i++) {
-		atomic_fetch_add(&pool.running, 1);
-		if (pthread_create(&threads[i], &attr, worker_main, &pool) != 0) {
-			atomic_fetch_sub(&pool.running, 1);
-			fprintf(stderr, "relay: cannot start worker thread\n");
-			break;
-		}
-		started++;
-	}
-	pthread_attr_destroy(&attr);
+	for (i = 0; i < THREADS_AT_START && i < nthreads; i++)
+		pool_grow(&pool);
 
-	if (started > 0) {
+	if (pool.started > 0) {
 		do {
 			if (sigwait(&set, &sig) != 0)
 				sig = SIGTERM;
@@ -346,17 +456,20 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads)
 	FCGX_ShutdownPending();
 	shutdown(listen_fd, SHUT_RDWR);
 
+	pthread_mutex_lock(&pool.grow_lock);
+	started = pool.started;		/* no more can start now */
+	pthread_mutex_unlock(&pool.grow_lock);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += cfg->shutdown_grace_s;
 	for (i = 0; i < started; i++) {
-		if (pthread_timedjoin_np(threads[i], NULL, &deadline) != 0) {
+		if (pthread_timedjoin_np(pool.threads[i], NULL, &deadline) != 0) {
 			fprintf(stderr, "relay: %d request(s) still running "
 			    "after %lds; exiting anyway\n",
 			    atomic_load(&pool.running), cfg->shutdown_grace_s);
-			rc = -1;
-			break;
+			return -1;	/* the threads still use the pool */
 		}
 	}
-	free(threads);
-	return started == 0 ? -1 : rc;
+	pthread_attr_destroy(&pool.attr);
+	free(pool.threads);
+	return started == 0 ? -1 : 0;
 }

@@ -8,9 +8,10 @@
 struct config;
 
 /*
- * Serves requests on listen_fd with nthreads threads until SIGTERM or
- * SIGINT, then stops accepting and gives in-flight requests up to the
- * configured grace period.  Must be called with FCGX_Init() done and
+ * Serves requests on listen_fd with up to nthreads threads (started as
+ * concurrent requests need them) until SIGTERM or SIGINT, then stops
+ * accepting and gives in-flight requests up to the configured grace
+ * period.  Must be called with FCGX_Init() done and
  * before any other thread exists (it sets the signal mask).  Returns 0
  * after a clean drain, -1 if requests were still running at the deadline
  * or the pool could not start.

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct config;
+struct json_object;
 struct route;
 struct upstream;
 
@@ -30,6 +31,11 @@ struct exchange_io {
 	int	(*write)(void *ctx, const char *buf, size_t len);
 	/* Sends what is queued now: 0, or -1 once the client is gone. */
 	int	(*flush)(void *ctx);
+	/*
+	 * Whether the front server has dropped the connection (the client
+	 * left), without blocking; 1 if so, else 0.
+	 */
+	int	(*client_gone)(void *ctx);
 };
 
 struct exchange {
@@ -43,6 +49,8 @@ struct exchange {
 	const struct header	*headers;
 	size_t			 nheaders;
 	long			 content_length;	/* -1 when not given */
+	const char		*scheme;	/* "http" or "https" */
+	char			 host[256];	/* vetted "name[:port]", or "" */
 	char			 request_id[64];
 
 	/* Set while serving. */
@@ -51,6 +59,13 @@ struct exchange {
 	const char		*client;	/* name of the key used */
 	char			*body;		/* owned, NUL-terminated */
 	size_t			 body_len;
+	struct json_object	*json;		/* parsed body of JSON routes */
+	/*
+	 * A multipart body left unread: the forwarder streams it upstream
+	 * as upstream takes it, checking its framing against boundary.
+	 */
+	bool			 upload;
+	char			 boundary[72];
 
 	/* Outcome, for the log line. */
 	int			 status;

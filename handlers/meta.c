@@ -15,8 +15,6 @@
 #include "policy/config.h"
 #include "policy/route.h"
 
-#define RELAY_VERSION	"0.1.0"
-
 static void
 add_string(struct json_object *o, const char *key, const char *value)
 {
@@ -84,6 +82,13 @@ meta_health(struct exchange *ex)
 	meta = json_object_new_object();
 	json_object_object_add(meta, "routes",
 	    json_object_new_int64((int64_t)routes_count));
+	/*
+	 * A deployment self-test: call /health with any Authorization
+	 * header; "absent" means the web server strips it (Apache without
+	 * CGIPassAuth), so Bearer keys will never arrive.
+	 */
+	add_string(meta, "authorization_header",
+	    exchange_header(ex, "Authorization") ? "present" : "absent");
 	json_object_object_add(root, "meta", meta);
 	reply_and_put(ex, root);
 }

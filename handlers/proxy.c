@@ -13,7 +13,6 @@ void
 proxy_handle(struct exchange *ex)
 {
 	struct proxy_call	 call;
-	struct forward_call	 fc;
 	const char		*reason;
 	enum rerr		 rc;
 
@@ -23,13 +22,13 @@ proxy_handle(struct exchange *ex)
 		return;
 	}
 	ex->proxied = call.route;
-	fc.method = method_name(call.method);
-	fc.path = call.path;
-	fc.query = call.query;
-	fc.body = call.body;
-	fc.body_len = call.body_len;
-	fc.client_headers = false;
-	fc.content_type = call.body ? "application/json" : NULL;
-	forward_call(ex, &fc);
+	forward_call(ex, &(struct forward_call){
+		.method = method_name(call.method),
+		.path = call.path,
+		.query = call.query,
+		.body = call.body,
+		.body_len = call.body_len,
+		.content_type = call.body ? "application/json" : NULL,
+	});
 	proxy_call_free(&call);
 }

@@ -5,6 +5,8 @@
  * check has passed.
  */
 #include <stdlib.h>
+
+#include <json.h>
 #include <strings.h>
 
 #include "handlers/exchange.h"
@@ -13,6 +15,7 @@
 #include "policy/auth.h"
 #include "policy/body.h"
 #include "policy/config.h"
+#include "policy/multipart.h"
 #include "policy/path.h"
 #include "policy/route.h"
 #include "policy/xalloc.h"
@@ -20,11 +23,23 @@
 static void (*const dispatch[HANDLER__MAX])(struct exchange *) = {
 	[HANDLER_FORWARD] = forward_handle,
 	[HANDLER_PROXY] = proxy_handle,
+	[HANDLER_STREAM_WRAPPER] = stream_wrapper_handle,
+	[HANDLER_ACTION_JSON] = action_json_handle,
+	[HANDLER_ACTION_FILE] = action_file_handle,
+	[HANDLER_ACTION_IMAGE] = action_image_handle,
+	[HANDLER_ACTION_VIDEO] = action_video_handle,
 	[HANDLER_HEALTH] = meta_health,
 	[HANDLER_MANIFEST] = meta_manifest,
 	[HANDLER_PING] = meta_ping,
 	[HANDLER_RELAY_INFO] = meta_relay_info,
 	[HANDLER_SYSTEM_INFO] = meta_system_info,
+	[HANDLER_OPENAPI] = docs_openapi,
+	[HANDLER_OPENAPI_ACTIONS] = docs_openapi_actions,
+	[HANDLER_DOCS_PAGE] = docs_page,
+	[HANDLER_DOCS_ASSET] = docs_asset,
+	[HANDLER_REALTIME_MINT] = realtime_mint_handle,
+	[HANDLER_REALTIME_VALIDATE] = realtime_validate_handle,
+	[HANDLER_REALTIME_INTROSPECT] = realtime_introspect_handle,
 };
 
 #define BODY_CHUNK	65536
@@ -89,6 +104,30 @@ body_read(struct exchange *ex, size_t cap)
 	return RERR_OK;
 }
 
+/* Parses the body into ex->json; objects_only refuses other values. */
+static enum rerr
+body_json(struct exchange *ex, bool objects_only)
+{
+	enum rerr	rc = body_parse_json(ex->body, ex->body_len, &ex->json);
+
+	if (rc == RERR_OK && objects_only &&
+	    !json_object_is_type(ex->json, json_type_object))
+		rc = RERR_JSON_NOT_OBJECT;
+	return rc;
+}
+
+/* Leaves a multipart body unread for the forwarder to stream. */
+static enum rerr
+multipart_accept(struct exchange *ex, const char *ctype)
+{
+	if (!multipart_boundary(ctype, ex->boundary, sizeof(ex->boundary)))
+		return RERR_NOT_MULTIPART;
+	if (ex->content_length > ex->config->max_upload_body)
+		return RERR_BODY_TOO_LARGE;
+	ex->upload = true;
+	return RERR_OK;
+}
+
 static enum rerr
 body_accept(struct exchange *ex)
 {
@@ -99,19 +138,30 @@ body_accept(struct exchange *ex)
 	case BODY_NONE:
 		return body_read(ex, 0);
 	case BODY_JSON:
+	case BODY_JSON_ANY:
 		if (!body_is_json_type(ctype))
 			return RERR_UNSUPPORTED_MEDIA;
 		rc = body_read(ex, (size_t)ex->config->max_json_body);
 		if (rc != RERR_OK)
 			return rc;
-		return body_check_json_object(ex->body, ex->body_len);
+		return body_json(ex, ex->route->body == BODY_JSON);
+	case BODY_MULTIPART:
+		return multipart_accept(ex, ctype);
+	case BODY_MULTIPART_OR_JSON:
+		if (body_is_json_type(ctype)) {
+			rc = body_read(ex, (size_t)ex->config->max_json_body);
+			return rc != RERR_OK ? rc : body_json(ex, true);
+		}
+		if (ctype != NULL && strncasecmp(ctype, "multipart/", 10) == 0)
+			return multipart_accept(ex, ctype);
+		return RERR_NOT_MULTIPART_OR_JSON;
 	case BODY_JSON_OPTIONAL:
 		rc = body_read(ex, (size_t)ex->config->max_json_body);
 		if (rc != RERR_OK || ex->body_len == 0)
 			return rc;
 		if (!body_is_json_type(ctype))
 			return RERR_UNSUPPORTED_MEDIA;
-		return body_check_json_object(ex->body, ex->body_len);
+		return body_json(ex, true);
 	default:
 		return RERR_INTERNAL;
 	}
@@ -144,6 +194,8 @@ handlers_serve(struct exchange *ex)
 void
 exchange_release(struct exchange *ex)
 {
+	json_object_put(ex->json);
+	ex->json = NULL;
 	free(ex->body);
 	ex->body = NULL;
 	ex->body_len = 0;

@@ -152,6 +152,23 @@ on_body_bytes(char *buf, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct upstream	*u = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (u->sink->on_tick != NULL && u->sink->on_tick(u->sink->ctx) == -1) {
+		u->sink_aborted = true;
+		return 1;
+	}
+	return 0;
+}
+
 static bool
 has_header(const struct upstream_request *rq, const char *name)
 {
@@ -177,15 +194,61 @@ build_headers(const struct upstream_request *rq)
 	 * Content-Type on bodies, and Expect: 100-continue on large ones
 	 * (an extra round trip for nothing).  "Name:" removes them.
 	 */
-	if (rq->body != NULL && !has_header(rq, "Content-Type"))
+	if ((rq->body != NULL || rq->read_body != NULL) &&
+	    !has_header(rq, "Content-Type"))
 		list = curl_slist_append(list, "Content-Type:");
 	list = curl_slist_append(list, "Expect:");
 	return list;
 }
 
+/* read_body's bytes, as libcurl asks for them. */
+static size_t
+on_read_body(char *buf, size_t size, size_t nitems, void *arg)
+{
+	const struct upstream_request	*rq = arg;
+	long				 n;
+
+	n = rq->read_body(rq->read_ctx, buf, size * nitems);
+	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+static curl_mime *
+build_form(CURL *c, const struct upstream_request *rq)
+{
+	curl_mime	*form = curl_mime_init(c);
+	curl_mimepart	*part;
+	size_t		 i;
+
+	for (i = 0; i < rq->nparts; i++) {
+		part = curl_mime_addpart(form);
+		curl_mime_name(part, rq->parts[i].name);
+		curl_mime_data(part, rq->parts[i].data, rq->parts[i].len);
+		if (rq->parts[i].filename != NULL)
+			curl_mime_filename(part, rq->parts[i].filename);
+		if (rq->parts[i].content_type != NULL)
+			curl_mime_type(part, rq->parts[i].content_type);
+	}
+	return form;
+}
+
 static void
 set_method_and_body(CURL *c, const struct upstream_request *rq)
 {
+	if (rq->read_body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read_body);
+		curl_easy_setopt(c, CURLOPT_READDATA, rq);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rq->read_size);
+		/*
+		 * A streamed body cannot be rewound to retry on a kept-alive
+		 * connection the server has dropped meanwhile: start afresh.
+		 */
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+		if (strcmp(rq->method, "POST") != 0)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
+		return;
+	}
 	if (strcmp(rq->method, "GET") == 0 && rq->body == NULL) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 		return;
@@ -205,6 +268,8 @@ set_method_and_body(CURL *c, const struct upstream_request *rq)
 static enum upstream_result
 classify(const struct upstream *u, CURLcode rc)
 {
+	curl_off_t	pretransfer = 0;
+
 	if (u->sink_aborted)
 		return UPSTREAM_ABORTED;
 	if (u->head_too_big)
@@ -213,7 +278,11 @@ classify(const struct upstream *u, CURLcode rc)
 	case CURLE_OK:
 		return u->head_done ? UPSTREAM_DONE : UPSTREAM_BAD_RESPONSE;
 	case CURLE_OPERATION_TIMEDOUT:
-		return UPSTREAM_TIMEOUT;
+		/* Nothing was sent yet: the connection never came up. */
+		curl_easy_getinfo(u->curl, CURLINFO_PRETRANSFER_TIME_T,
+		    &pretransfer);
+		return pretransfer == 0 ? UPSTREAM_CONNECT_TIMEOUT :
+		    UPSTREAM_TIMEOUT;
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_CONTENT_ENCODING:
@@ -230,6 +299,7 @@ upstream_perform(struct upstream *u, const struct upstream_request *rq,
 {
 	CURL			*c = u->curl;
 	struct curl_slist	*headers;
+	curl_mime		*form = NULL;
 	curl_off_t		 us = 0;
 	CURLcode		 rc;
 
@@ -251,11 +321,19 @@ upstream_perform(struct upstream *u, const struct upstream_request *rq,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, u);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body_bytes);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, u);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, u);
 	headers = build_headers(rq);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	set_method_and_body(c, rq);
+	if (rq->nparts > 0) {
+		form = build_form(c, rq);
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, form);
+	} else
+		set_method_and_body(c, rq);
 
 	rc = curl_easy_perform(c);
+	curl_mime_free(form);
 
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &us);
 	*elapsed_ms = (double)us / 1000.0;
@@ -263,4 +341,66 @@ upstream_perform(struct upstream *u, const struct upstream_request *rq,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
 	return classify(u, rc);
+}
+
+struct download {
+	char	*buf;
+	size_t	 len, cap;
+	bool	 too_large;
+};
+
+static size_t
+on_download(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct download	*d = arg;
+	size_t		 n = size * nmemb;
+
+	if (n > d->cap - d->len) {
+		d->too_large = true;
+		return 0;
+	}
+	d->buf = xrealloc(d->buf, d->len + n + 1);
+	memcpy(d->buf + d->len, ptr, n);
+	d->len += n;
+	return n;
+}
+
+enum upstream_result
+upstream_download(struct upstream *u, const char *url, const char *ca_file,
+    size_t cap, long timeout_ms, char **out, size_t *len, long *status)
+{
+	CURL		*c = u->curl;
+	struct download	 d = { NULL, 0, cap, false };
+	CURLcode	 rc;
+
+	*out = NULL;
+	*len = 0;
+	*status = 0;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_download);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+	if (ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (d.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		free(d.buf);
+		return UPSTREAM_TOO_LARGE;
+	}
+	if (rc != CURLE_OK) {
+		free(d.buf);
+		return rc == CURLE_OPERATION_TIMEDOUT ? UPSTREAM_TIMEOUT :
+		    UPSTREAM_UNREACHABLE;
+	}
+	*out = d.buf;
+	*len = d.len;
+	return UPSTREAM_DONE;
 }

@@ -19,13 +19,15 @@ body_is_json_type(const char *content_type)
 }
 
 enum rerr
-body_check_json_object(const char *body, size_t len)
+body_parse_json(const char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
 	enum rerr		 rc = RERR_INVALID_JSON;
 	size_t			 end = len;
+	bool			 parsed;
 
+	*out = NULL;
 	if (len == 0 || len > INT_MAX - 1)
 		return RERR_INVALID_JSON;
 	tok = json_tokener_new_ex(BODY_JSON_DEPTH);
@@ -41,21 +43,43 @@ body_check_json_object(const char *body, size_t len)
 	} else if (obj != NULL) {
 		end = json_tokener_get_parse_end(tok);
 	}
-	if (obj == NULL &&
-	    json_tokener_get_error(tok) == json_tokener_success) {
-		rc = RERR_JSON_NOT_OBJECT;	/* the literal null */
-	} else if (obj != NULL) {
-		while (end < len && strchr(" \t\r\n", body[end]) != NULL &&
-		    body[end] != '\0')
+	/* The literal null parses to NULL with success. */
+	parsed = obj != NULL ||
+	    json_tokener_get_error(tok) == json_tokener_success;
+	if (parsed) {
+		while (end < len && body[end] != '\0' &&
+		    strchr(" \t\r\n", body[end]) != NULL)
 			end++;
-		if (end < len)
-			rc = RERR_INVALID_JSON;
-		else if (!json_object_is_type(obj, json_type_object))
-			rc = RERR_JSON_NOT_OBJECT;
-		else
+		if (end == len) {
+			*out = obj;
+			obj = NULL;
 			rc = RERR_OK;
+		}
 	}
 	json_object_put(obj);
 	json_tokener_free(tok);
 	return rc;
+}
+
+enum rerr
+body_check_json_object(const char *body, size_t len)
+{
+	struct json_object	*obj;
+	enum rerr		 rc = body_parse_json(body, len, &obj);
+
+	if (rc == RERR_OK && !json_object_is_type(obj, json_type_object))
+		rc = RERR_JSON_NOT_OBJECT;
+	json_object_put(obj);
+	return rc;
+}
+
+bool
+body_flag_true(struct json_object *obj, const char *key)
+{
+	struct json_object	*v;
+
+	return obj != NULL && json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, key, &v) &&
+	    json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v);
 }

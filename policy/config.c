@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "policy/config.h"
+#include "policy/realtime.h"
 #include "policy/xalloc.h"
 
 #define RELAY_KEY_MIN_LEN	16
@@ -50,14 +51,73 @@ static const struct setting settings[SETTING__MAX] = {
 	    "Seconds to establish the upstream connection."),
 	S(RELAY_MAX_JSON_BODY, INT, "37748736", 1024, 1073741824, 0,
 	    "Largest JSON request body in bytes; larger ones answer 413."),
-	S(RELAY_THREADS, INT, "4", 1, 1024, 0,
-	    "Worker threads per process (--threads overrides)."),
+	S(RELAY_MAX_UPLOAD_BODY, INT, "537919488", 1024, 8589934592L, 0,
+	    "Largest multipart upload in bytes (512 MiB files plus form "
+	    "overhead), streamed upstream, never held in memory."),
+	S(RELAY_ACTIONS_FILE_MAX, INT, "10485760", 1, 1073741824, 0,
+	    "Largest decoded file or upload part an Actions wrapper takes."),
+	S(RELAY_ACTIONS_IMAGE_MAX, INT, "4194304", 1, 1073741824, 0,
+	    "Largest image (or mask) an Actions image wrapper takes or "
+	    "downloads."),
+	S(RELAY_ACTIONS_VIDEO_MAX, INT, "26214400", 1, 1073741824, 0,
+	    "Largest decoded video input reference an Actions video wrapper "
+	    "takes."),
+	S(RELAY_FETCH_HOSTS, STRING, "files.oaiusercontent.com", 0, 0, 0,
+	    "Hosts (host or host:port, comma-separated, exact) the image "
+	    "wrappers may download user files from, over https only."),
+	S(RELAY_FETCH_TIMEOUT, INT, "20", 1, 600, 0,
+	    "Seconds a wrapper's file download may take."),
+	S(RELAY_FETCH_CA_FILE, STRING, NULL, 0, 0, 0,
+	    "CA bundle for those downloads instead of the system's."),
+	S(RELAY_VIDEO_MODELS, STRING, "sora-2,sora-2-pro", 0, 0, 0,
+	    "Models the Actions video wrappers accept."),
+	S(RELAY_VIDEO_SIZES, STRING, "720x1280,1280x720,1024x1792,1792x1024",
+	    0, 0, 0, "Sizes the Actions video wrappers accept."),
+	S(RELAY_VIDEO_SECONDS, STRING, "4,8,12", 0, 0, 0,
+	    "Durations in seconds the Actions video wrappers accept."),
+	S(RELAY_THREADS, INT, "256", 1, 4096, 0,
+	    "Most worker threads per process (--threads overrides); they "
+	    "start as concurrent requests need them, and each open stream "
+	    "holds one."),
+	S(RELAY_STREAM_KEEPALIVE, INT, "15", 1, 3600, 0,
+	    "Seconds of upstream silence after which a stream gets a "
+	    "': keepalive' comment (keeps FcgidIOTimeout and idle proxies "
+	    "from cutting long generations, and notices departed clients)."),
+	S(RELAY_STREAM_FIRST_BYTE_TIMEOUT, INT, "120", 1, 86400, 0,
+	    "Seconds a streamed call may wait for upstream's response "
+	    "headers."),
+	S(RELAY_STREAM_IDLE_TIMEOUT, INT, "300", 1, 86400, 0,
+	    "Seconds a stream may go without a byte from upstream."),
+	S(RELAY_STREAM_TOTAL_TIMEOUT, INT, "0", 0, 604800, 0,
+	    "Seconds a stream may last in all; 0 for no limit."),
+	S(RELAY_REALTIME_MODELS, STRING, "gpt-realtime*", 0, 0, 0,
+	    "Models the realtime routes and the WebSocket bridge accept, "
+	    "comma-separated; an entry ending in * matches by prefix."),
+	S(RELAY_REALTIME_MODEL, STRING, "gpt-realtime", 0, 0, 0,
+	    "Model the WebSocket bridge uses when the client names none; "
+	    "must be allowed by RELAY_REALTIME_MODELS."),
+	S(RELAY_REALTIME_BETA, STRING, NULL, 0, 0, 0,
+	    "OpenAI-Beta header the bridge sends upstream (realtime=v1 for "
+	    "the beta interface); unset for the GA interface."),
+	S(RELAY_REALTIME_WS_ENABLED, BOOL, "false", 0, 0, 0,
+	    "Serve the WebSocket bridge (relay --websocket); off by default."),
+	S(RELAY_REALTIME_WS_MAX_MESSAGE, INT, "4194304", 1024, 268435456, 0,
+	    "Largest WebSocket message in bytes the bridge relays either "
+	    "way; a larger one closes the session (1009)."),
+	S(RELAY_REALTIME_WS_IDLE_TIMEOUT, INT, "300", 1, 86400, 0,
+	    "Seconds a bridged session may go without a message either way."),
+	S(RELAY_REALTIME_WS_MAX_SESSION, INT, "3600", 1, 86400, 0,
+	    "Seconds a bridged session may last in all."),
 	S(RELAY_SHUTDOWN_GRACE, INT, "20", 0, 3600, 0,
 	    "Seconds in-flight requests may take to finish after SIGTERM."),
 	S(DEFAULT_MODEL, STRING, "gpt-4o-mini", 0, 0, 0,
 	    "Model reported by health and relay_info."),
 	S(RELAY_NAME, STRING, "OpenAI relay", 0, 0, 0,
 	    "Name shown by health, manifest and relay_info."),
+	S(RELAY_PUBLIC_URL, URL, NULL, 0, 0, 0,
+	    "The relay's public base URL, given to clients as servers[0].url "
+	    "in the OpenAPI documents; unset, each document names the "
+	    "origin it was fetched from."),
 	S(APP_MODE, STRING, "production", 0, 0, 0,
 	    "Free-form mode label shown by health and ping."),
 	S(ENVIRONMENT, STRING, "production", 0, 0, 0,
@@ -253,8 +313,26 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 		[SETTING_RELAY_TIMEOUT] = &cfg->timeout_s,
 		[SETTING_RELAY_CONNECT_TIMEOUT] = &cfg->connect_timeout_s,
 		[SETTING_RELAY_MAX_JSON_BODY] = &cfg->max_json_body,
+		[SETTING_RELAY_MAX_UPLOAD_BODY] = &cfg->max_upload_body,
+		[SETTING_RELAY_ACTIONS_FILE_MAX] = &cfg->actions_file_max,
+		[SETTING_RELAY_ACTIONS_IMAGE_MAX] = &cfg->actions_image_max,
+		[SETTING_RELAY_ACTIONS_VIDEO_MAX] = &cfg->actions_video_max,
+		[SETTING_RELAY_FETCH_TIMEOUT] = &cfg->fetch_timeout_s,
 		[SETTING_RELAY_THREADS] = &cfg->threads,
 		[SETTING_RELAY_SHUTDOWN_GRACE] = &cfg->shutdown_grace_s,
+		[SETTING_RELAY_STREAM_KEEPALIVE] = &cfg->stream_keepalive_s,
+		[SETTING_RELAY_STREAM_FIRST_BYTE_TIMEOUT] =
+		    &cfg->stream_first_byte_timeout_s,
+		[SETTING_RELAY_STREAM_IDLE_TIMEOUT] =
+		    &cfg->stream_idle_timeout_s,
+		[SETTING_RELAY_STREAM_TOTAL_TIMEOUT] =
+		    &cfg->stream_total_timeout_s,
+		[SETTING_RELAY_REALTIME_WS_MAX_MESSAGE] =
+		    &cfg->realtime_ws_max_message,
+		[SETTING_RELAY_REALTIME_WS_IDLE_TIMEOUT] =
+		    &cfg->realtime_ws_idle_timeout_s,
+		[SETTING_RELAY_REALTIME_WS_MAX_SESSION] =
+		    &cfg->realtime_ws_max_session_s,
 	};
 	int		 i;
 
@@ -282,11 +360,37 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 		    "(1/0, yes/no, on/off)");
 		goto bad;
 	}
+	if (parse_bool(value_or_default(values,
+	    SETTING_RELAY_REALTIME_WS_ENABLED),
+	    &cfg->realtime_ws_enabled) == -1) {
+		fail(err, errsz, "RELAY_REALTIME_WS_ENABLED must be true or "
+		    "false (1/0, yes/no, on/off)");
+		goto bad;
+	}
+	cfg->realtime_models = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_REALTIME_MODELS));
+	cfg->realtime_model = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_REALTIME_MODEL));
+	cfg->realtime_beta = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_REALTIME_BETA));
+	if (!realtime_model_allowed(cfg->realtime_models,
+	    cfg->realtime_model)) {
+		fail(err, errsz, "RELAY_REALTIME_MODEL must be allowed by "
+		    "RELAY_REALTIME_MODELS");
+		goto bad;
+	}
 
 	cfg->openai_api_base = normalise_base(value_or_default(values,
 	    SETTING_OPENAI_API_BASE));
 	if (cfg->openai_api_base == NULL) {
 		fail(err, errsz, "OPENAI_API_BASE must be an http:// or "
+		    "https:// URL without credentials, query or fragment");
+		goto bad;
+	}
+	v = value_or_default(values, SETTING_RELAY_PUBLIC_URL);
+	cfg->public_url = v == NULL ? xstrdup("") : normalise_base(v);
+	if (cfg->public_url == NULL) {
+		fail(err, errsz, "RELAY_PUBLIC_URL must be an http:// or "
 		    "https:// URL without credentials, query or fragment");
 		goto bad;
 	}
@@ -318,6 +422,16 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 	    SETTING_APP_MODE));
 	cfg->environment = dup_or_empty(value_or_default(values,
 	    SETTING_ENVIRONMENT));
+	cfg->fetch_hosts = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_FETCH_HOSTS));
+	cfg->fetch_ca_file = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_FETCH_CA_FILE));
+	cfg->video_models = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_VIDEO_MODELS));
+	cfg->video_sizes = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_VIDEO_SIZES));
+	cfg->video_seconds = dup_or_empty(value_or_default(values,
+	    SETTING_RELAY_VIDEO_SECONDS));
 	return 0;
 bad:
 	config_free(cfg);
@@ -340,7 +454,16 @@ config_free(struct config *cfg)
 	free(cfg->openai_project);
 	free(cfg->default_model);
 	free(cfg->relay_name);
+	free(cfg->public_url);
 	free(cfg->app_mode);
 	free(cfg->environment);
+	free(cfg->fetch_hosts);
+	free(cfg->fetch_ca_file);
+	free(cfg->video_models);
+	free(cfg->video_sizes);
+	free(cfg->video_seconds);
+	free(cfg->realtime_models);
+	free(cfg->realtime_model);
+	free(cfg->realtime_beta);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -23,10 +23,32 @@ enum setting_id {
 	SETTING_RELAY_TIMEOUT,
 	SETTING_RELAY_CONNECT_TIMEOUT,
 	SETTING_RELAY_MAX_JSON_BODY,
+	SETTING_RELAY_MAX_UPLOAD_BODY,
+	SETTING_RELAY_ACTIONS_FILE_MAX,
+	SETTING_RELAY_ACTIONS_IMAGE_MAX,
+	SETTING_RELAY_ACTIONS_VIDEO_MAX,
+	SETTING_RELAY_FETCH_HOSTS,
+	SETTING_RELAY_FETCH_TIMEOUT,
+	SETTING_RELAY_FETCH_CA_FILE,
+	SETTING_RELAY_VIDEO_MODELS,
+	SETTING_RELAY_VIDEO_SIZES,
+	SETTING_RELAY_VIDEO_SECONDS,
 	SETTING_RELAY_THREADS,
 	SETTING_RELAY_SHUTDOWN_GRACE,
+	SETTING_RELAY_STREAM_KEEPALIVE,
+	SETTING_RELAY_STREAM_FIRST_BYTE_TIMEOUT,
+	SETTING_RELAY_STREAM_IDLE_TIMEOUT,
+	SETTING_RELAY_STREAM_TOTAL_TIMEOUT,
+	SETTING_RELAY_REALTIME_MODELS,
+	SETTING_RELAY_REALTIME_MODEL,
+	SETTING_RELAY_REALTIME_BETA,
+	SETTING_RELAY_REALTIME_WS_ENABLED,
+	SETTING_RELAY_REALTIME_WS_MAX_MESSAGE,
+	SETTING_RELAY_REALTIME_WS_IDLE_TIMEOUT,
+	SETTING_RELAY_REALTIME_WS_MAX_SESSION,
 	SETTING_DEFAULT_MODEL,
 	SETTING_RELAY_NAME,
+	SETTING_RELAY_PUBLIC_URL,
 	SETTING_APP_MODE,
 	SETTING_ENVIRONMENT,
 	SETTING__MAX
@@ -68,10 +90,32 @@ struct config {
 	long			 timeout_s;
 	long			 connect_timeout_s;
 	long			 max_json_body;
+	long			 max_upload_body;
+	long			 actions_file_max;	/* decoded bytes */
+	long			 actions_image_max;
+	long			 actions_video_max;
+	char			*fetch_hosts;		/* host[:port],... */
+	long			 fetch_timeout_s;
+	char			*fetch_ca_file;		/* "" for the system's */
+	char			*video_models;		/* comma-separated */
+	char			*video_sizes;
+	char			*video_seconds;
 	long			 threads;
 	long			 shutdown_grace_s;
+	long			 stream_keepalive_s;
+	long			 stream_first_byte_timeout_s;
+	long			 stream_idle_timeout_s;
+	long			 stream_total_timeout_s;	/* 0: none */
+	char			*realtime_models;	/* allowlist, "prefix*" entries */
+	char			*realtime_model;	/* the bridge's default; allowed */
+	char			*realtime_beta;		/* OpenAI-Beta, "" when unset */
+	bool			 realtime_ws_enabled;
+	long			 realtime_ws_max_message;	/* bytes */
+	long			 realtime_ws_idle_timeout_s;
+	long			 realtime_ws_max_session_s;
 	char			*default_model;
 	char			*relay_name;
+	char			*public_url;	/* "" when unset; no trailing / or /v1 */
 	char			*app_mode;
 	char			*environment;
 };

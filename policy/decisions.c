@@ -30,15 +30,11 @@ static const char R_SKILLS[] = "skills: uploads of code bundles, not relayed";
 static const char R_MODERATIONS[] =
     "moderations: not relayed (blocked on /v1/proxy since the original)";
 static const char R_REALTIME[] =
-    "realtime session minting: not relayed yet";
+    "realtime translation sessions: not relayed yet";
 static const char R_REALTIME_CALLS[] =
     "realtime SIP/WebRTC call control: SDP bodies, not relayed";
-static const char R_MULTIPART[] =
-    "multipart body: pass-through and Actions wrapper not built yet";
 static const char R_VIDEO_EXTRAS[] =
     "video characters, edits and extensions: not relayed yet";
-static const char R_BINARY[] =
-    "binary download: streamed pass-through not built yet";
 
 const struct decision decisions[] = {
 	{ "*", "/organization/", B(ADMIN), R_ADMIN },
@@ -64,7 +60,6 @@ const struct decision decisions[] = {
 	{ "GET", "/chatkit/threads/{thread_id}", B(UNSERVED), R_CHATKIT },
 	{ "GET", "/chatkit/threads/{thread_id}/items", B(UNSERVED), R_CHATKIT },
 	{ "POST", "/completions", B(DEPRECATED), R_COMPLETIONS },
-	{ "GET", "/containers/{container_id}/files/{file_id}/content", B(BINARY), R_BINARY },
 	{ "POST", "/content_provenance_checks", B(UNSERVED), R_PROVENANCE },
 	{ "GET", "/evals", B(UNSERVED), R_OPERATOR },
 	{ "POST", "/evals", B(UNSERVED), R_OPERATOR },
@@ -78,8 +73,6 @@ const struct decision decisions[] = {
 	{ "POST", "/evals/{eval_id}/runs/{run_id}", B(UNSERVED), R_OPERATOR },
 	{ "GET", "/evals/{eval_id}/runs/{run_id}/output_items", B(UNSERVED), R_OPERATOR },
 	{ "GET", "/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}", B(UNSERVED), R_OPERATOR },
-	{ "POST", "/files", B(UNSERVED), R_MULTIPART },
-	{ "GET", "/files/{file_id}/content", B(BINARY), R_BINARY },
 	{ "POST", "/fine_tuning/alpha/graders/run", B(UNSERVED), R_OPERATOR },
 	{ "POST", "/fine_tuning/alpha/graders/validate", B(UNSERVED), R_OPERATOR },
 	{ "GET", "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", B(UNSERVED), R_OPERATOR },
@@ -93,8 +86,6 @@ const struct decision decisions[] = {
 	{ "GET", "/fine_tuning/jobs/{fine_tuning_job_id}/events", B(UNSERVED), R_OPERATOR },
 	{ "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/pause", B(UNSERVED), R_OPERATOR },
 	{ "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/resume", B(UNSERVED), R_OPERATOR },
-	{ "POST", "/images/edits", B(UNSERVED), R_MULTIPART },
-	{ "POST", "/images/variations", B(UNSERVED), R_MULTIPART },
 	{ "DELETE", "/models/{model}", B(UNSERVED), R_OPERATOR },
 	{ "POST", "/moderations", B(UNSERVED), R_MODERATIONS },
 	{ "POST", "/realtime/calls", B(UNSERVED), R_REALTIME_CALLS },
@@ -102,21 +93,19 @@ const struct decision decisions[] = {
 	{ "POST", "/realtime/calls/{call_id}/hangup", B(UNSERVED), R_REALTIME_CALLS },
 	{ "POST", "/realtime/calls/{call_id}/refer", B(UNSERVED), R_REALTIME_CALLS },
 	{ "POST", "/realtime/calls/{call_id}/reject", B(UNSERVED), R_REALTIME_CALLS },
-	{ "POST", "/realtime/client_secrets", B(UNSERVED), R_REALTIME },
-	{ "POST", "/realtime/sessions", B(UNSERVED), R_REALTIME },
-	{ "POST", "/realtime/transcription_sessions", B(UNSERVED), R_REALTIME },
 	{ "POST", "/realtime/translations/client_secrets", B(UNSERVED), R_REALTIME },
 	{ "GET", "/skills", B(UNSERVED), R_SKILLS },
 	{ "POST", "/skills", B(UNSERVED), R_SKILLS },
 	{ "DELETE", "/skills/{skill_id}", B(UNSERVED), R_SKILLS },
 	{ "GET", "/skills/{skill_id}", B(UNSERVED), R_SKILLS },
 	{ "POST", "/skills/{skill_id}", B(UNSERVED), R_SKILLS },
-	{ "GET", "/skills/{skill_id}/content", B(BINARY), R_BINARY },
+	{ "GET", "/skills/{skill_id}/content", B(UNSERVED), R_SKILLS },
 	{ "GET", "/skills/{skill_id}/versions", B(UNSERVED), R_SKILLS },
 	{ "POST", "/skills/{skill_id}/versions", B(UNSERVED), R_SKILLS },
 	{ "DELETE", "/skills/{skill_id}/versions/{version}", B(UNSERVED), R_SKILLS },
 	{ "GET", "/skills/{skill_id}/versions/{version}", B(UNSERVED), R_SKILLS },
-	{ "GET", "/skills/{skill_id}/versions/{version}/content", B(BINARY), R_BINARY },
+	{ "GET", "/skills/{skill_id}/versions/{version}/content", B(UNSERVED),
+	    R_SKILLS },
 	{ "POST", "/threads", B(DEPRECATED), R_ASSISTANTS },
 	{ "POST", "/threads/runs", B(DEPRECATED), R_ASSISTANTS },
 	{ "DELETE", "/threads/{thread_id}", B(DEPRECATED), R_ASSISTANTS },
@@ -135,17 +124,10 @@ const struct decision decisions[] = {
 	{ "GET", "/threads/{thread_id}/runs/{run_id}/steps", B(DEPRECATED), R_ASSISTANTS },
 	{ "GET", "/threads/{thread_id}/runs/{run_id}/steps/{step_id}", B(DEPRECATED), R_ASSISTANTS },
 	{ "POST", "/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", B(DEPRECATED), R_ASSISTANTS },
-	{ "POST", "/uploads", B(UNSERVED), R_MULTIPART },
-	{ "POST", "/uploads/{upload_id}/cancel", B(UNSERVED), R_MULTIPART },
-	{ "POST", "/uploads/{upload_id}/complete", B(UNSERVED), R_MULTIPART },
-	{ "POST", "/uploads/{upload_id}/parts", B(UNSERVED), R_MULTIPART },
-	{ "POST", "/videos", B(UNSERVED), R_MULTIPART },
 	{ "POST", "/videos/characters", B(UNSERVED), R_VIDEO_EXTRAS },
 	{ "GET", "/videos/characters/{character_id}", B(UNSERVED), R_VIDEO_EXTRAS },
 	{ "POST", "/videos/edits", B(UNSERVED), R_VIDEO_EXTRAS },
 	{ "POST", "/videos/extensions", B(UNSERVED), R_VIDEO_EXTRAS },
-	{ "GET", "/videos/{video_id}/content", B(BINARY), R_BINARY },
-	{ "POST", "/videos/{video_id}/remix", B(UNSERVED), R_MULTIPART },
 };
 
 const size_t decisions_count = sizeof(decisions) / sizeof(decisions[0]);

@@ -4,6 +4,8 @@
  * ("Missing relay key", "Invalid relay key", the Bearer-scheme text,
  * "Upstream request failed") are kept word for word.
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json.h>
@@ -25,6 +27,28 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	[RERR_BODY_INCOMPLETE] = { 400, "invalid_request_error",
 	    "incomplete_body",
 	    "Request body is shorter than its Content-Length." },
+	[RERR_BAD_MULTIPART] = { 400, "invalid_request_error",
+	    "invalid_multipart", "Multipart body is malformed: it must open "
+	    "with its boundary and end with the closing one." },
+	[RERR_MISSING_FIELD] = { 400, "invalid_request_error",
+	    "missing_required_parameter", "A required field is missing." },
+	[RERR_INVALID_FIELD] = { 400, "invalid_request_error",
+	    "invalid_value", "A field has an invalid value." },
+	[RERR_INVALID_BASE64] = { 400, "invalid_request_error",
+	    "invalid_base64", "Field is not valid base64 (RFC 4648 with "
+	    "padding; a data: URL prefix is allowed)." },
+	[RERR_EMPTY_INPUT] = { 400, "invalid_request_error", "empty_input",
+	    "Decoded input is empty." },
+	/* The original relay's texts, which its tests match. */
+	[RERR_MISSING_IMAGE] = { 400, "invalid_request_error", "missing_image",
+	    "Missing image input" },
+	[RERR_NOT_PNG] = { 400, "invalid_request_error", "invalid_image",
+	    "Uploaded image must be a PNG" },
+	[RERR_FETCH_REFUSED] = { 400, "invalid_request_error", "fetch_refused",
+	    "Refusing to fetch the file: only https URLs on the relay's "
+	    "allowed hosts are fetched." },
+	[RERR_FETCH_FAILED] = { 400, "invalid_request_error", "fetch_failed",
+	    "Could not download the file (no redirects are followed)." },
 	[RERR_MISSING_KEY] = { 401, "invalid_request_error",
 	    "missing_relay_key", "Missing relay key" },
 	[RERR_INVALID_KEY] = { 401, "invalid_request_error",
@@ -43,6 +67,12 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	    "A /v1/proxy request is a JSON object with method and path, and "
 	    "optionally query (or params, query_params) and body (or json, "
 	    "json_body); nothing else." },
+	[RERR_UNSUPPORTED_MODEL] = { 400, "invalid_request_error",
+	    "unsupported_model", "Unsupported realtime model: this relay "
+	    "allows only the models in RELAY_REALTIME_MODELS (see GET "
+	    "/v1/realtime/sessions/introspect)." },
+	[RERR_SESSION_EXPIRED] = { 410, "session_error", "session_expired",
+	    "Realtime session has expired" },
 	[RERR_NOT_FOUND] = { 404, "invalid_request_error", "not_found",
 	    "This relay serves no such path. See /openapi.json for the "
 	    "routes it serves." },
@@ -55,6 +85,15 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	    "Request body is larger than this relay accepts for this route." },
 	[RERR_UNSUPPORTED_MEDIA] = { 415, "invalid_request_error",
 	    "unsupported_media_type", "Content-Type must be application/json." },
+	[RERR_NOT_MULTIPART] = { 415, "invalid_request_error",
+	    "unsupported_media_type",
+	    "Content-Type must be multipart/form-data with a boundary." },
+	[RERR_NOT_MULTIPART_OR_JSON] = { 415, "invalid_request_error",
+	    "unsupported_media_type",
+	    "Content-Type must be multipart/form-data or application/json." },
+	[RERR_INPUT_TOO_LARGE] = { 413, "invalid_request_error",
+	    "input_too_large",
+	    "Decoded input is larger than this relay accepts." },
 	[RERR_UPSTREAM_KEY_MISSING] = { 424, "relay_error",
 	    "upstream_key_missing",
 	    "Missing OPENAI_API_KEY: the relay has no upstream key "
@@ -73,6 +112,25 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	    "response." },
 	[RERR_UPSTREAM_TIMEOUT] = { 504, "relay_error", "upstream_timeout",
 	    "Upstream request timed out." },
+	[RERR_DOCS_UNAVAILABLE] = { 503, "relay_error", "docs_unavailable",
+	    "Swagger UI was not built into this relay (npm was unavailable "
+	    "at build time); the OpenAPI document is at /openapi.json." },
+	[RERR_UPSTREAM_CONNECT_TIMEOUT] = { 504, "relay_error",
+	    "upstream_connect_timeout",
+	    "Upstream request timed out while connecting to the OpenAI API." },
+	[RERR_UPSTREAM_FIRST_BYTE_TIMEOUT] = { 504, "relay_error",
+	    "upstream_first_byte_timeout",
+	    "Upstream sent no response within RELAY_STREAM_FIRST_BYTE_TIMEOUT." },
+	[RERR_UPSTREAM_IDLE_TIMEOUT] = { 504, "relay_error",
+	    "upstream_idle_timeout",
+	    "Upstream went silent for longer than RELAY_STREAM_IDLE_TIMEOUT." },
+	[RERR_UPSTREAM_TOTAL_TIMEOUT] = { 504, "relay_error",
+	    "upstream_total_timeout",
+	    "Stream took longer than RELAY_STREAM_TOTAL_TIMEOUT." },
+	[RERR_UPSTREAM_STREAM_INTERRUPTED] = { 502, "relay_error",
+	    "upstream_stream_interrupted",
+	    "Upstream request failed: the stream broke off before it was "
+	    "complete." },
 	/* Logged only: the client is no longer there to read a body. */
 	[RERR_CLIENT_GONE] = { 499, "relay_error", "client_disconnected",
 	    "Client disconnected" },
@@ -86,17 +144,17 @@ rerr_info(enum rerr e)
 	return &rerr_table[e];
 }
 
-int
-rerr_envelope(enum rerr e, const char *message, const char *param,
-    char *buf, size_t bufsz)
+/* {"error":{...}}, with "type":"error" first for stream events. */
+static struct json_object *
+envelope(enum rerr e, const char *message, const char *param, bool event)
 {
 	const struct rerr_info	*info = rerr_info(e);
 	struct json_object	*root, *err;
-	const char		*text;
-	size_t			 len;
-	int			 rc = -1;
 
 	root = json_object_new_object();
+	if (event)
+		json_object_object_add(root, "type",
+		    json_object_new_string("error"));
 	err = json_object_new_object();
 	json_object_object_add(err, "message",
 	    json_object_new_string(message ? message : info->message));
@@ -107,14 +165,33 @@ rerr_envelope(enum rerr e, const char *message, const char *param,
 	json_object_object_add(err, "code",
 	    json_object_new_string(info->code));
 	json_object_object_add(root, "error", err);
+	return root;
+}
 
-	text = json_object_to_json_string_ext(root,
+/* Serialises root between prefix and suffix into buf; puts root. */
+static int
+emit(struct json_object *root, const char *prefix, const char *suffix,
+    char *buf, size_t bufsz)
+{
+	const char	*text = json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	len = strlen(text);
-	if (len < bufsz) {
-		memcpy(buf, text, len + 1);
-		rc = (int)len;
-	}
+	int		 n;
+
+	n = snprintf(buf, bufsz, "%s%s%s", prefix, text, suffix);
 	json_object_put(root);
-	return rc;
+	return n < 0 || (size_t)n >= bufsz ? -1 : n;
+}
+
+int
+rerr_envelope(enum rerr e, const char *message, const char *param,
+    char *buf, size_t bufsz)
+{
+	return emit(envelope(e, message, param, false), "", "", buf, bufsz);
+}
+
+int
+rerr_stream_event(enum rerr e, char *buf, size_t bufsz)
+{
+	return emit(envelope(e, NULL, NULL, true), "event: error\ndata: ",
+	    "\n\n", buf, bufsz);
 }

@@ -19,6 +19,15 @@ enum rerr {
 	RERR_JSON_NOT_OBJECT,
 	RERR_BODY_NOT_ALLOWED,
 	RERR_BODY_INCOMPLETE,
+	RERR_BAD_MULTIPART,
+	RERR_MISSING_FIELD,
+	RERR_INVALID_FIELD,
+	RERR_INVALID_BASE64,
+	RERR_EMPTY_INPUT,
+	RERR_MISSING_IMAGE,
+	RERR_NOT_PNG,
+	RERR_FETCH_REFUSED,
+	RERR_FETCH_FAILED,
 	RERR_MISSING_KEY,
 	RERR_INVALID_KEY,
 	RERR_BAD_AUTH_SCHEME,
@@ -26,16 +35,27 @@ enum rerr {
 	RERR_PROXY_DENIED,
 	RERR_PROXY_NOT_ALLOWLISTED,
 	RERR_PROXY_SCHEMA,
+	RERR_UNSUPPORTED_MODEL,
+	RERR_SESSION_EXPIRED,
 	RERR_NOT_FOUND,
 	RERR_METHOD_NOT_ALLOWED,
 	RERR_BODY_TOO_LARGE,
 	RERR_UNSUPPORTED_MEDIA,
+	RERR_NOT_MULTIPART,
+	RERR_NOT_MULTIPART_OR_JSON,
+	RERR_INPUT_TOO_LARGE,
 	RERR_UPSTREAM_KEY_MISSING,
 	RERR_AUTH_MISCONFIGURED,
 	RERR_INTERNAL,
 	RERR_UPSTREAM_FAILED,
 	RERR_UPSTREAM_BAD_RESPONSE,
 	RERR_UPSTREAM_TIMEOUT,
+	RERR_UPSTREAM_CONNECT_TIMEOUT,
+	RERR_UPSTREAM_FIRST_BYTE_TIMEOUT,
+	RERR_UPSTREAM_IDLE_TIMEOUT,
+	RERR_UPSTREAM_TOTAL_TIMEOUT,
+	RERR_UPSTREAM_STREAM_INTERRUPTED,
+	RERR_DOCS_UNAVAILABLE,
 	RERR_CLIENT_GONE,
 	RERR__MAX
 };
@@ -60,5 +80,13 @@ const struct rerr_info *rerr_info(enum rerr e);
  */
 int rerr_envelope(enum rerr e, const char *message, const char *param,
     char *buf, size_t bufsz);
+
+/*
+ * Writes the SSE event that ends a stream the relay cannot finish:
+ * "event: error\ndata: {"type":"error","error":{...}}\n\n", so a client
+ * can tell a truncated stream from a finished one (OpenAI's SDKs raise
+ * it as an API error).  Same return convention as rerr_envelope.
+ */
+int rerr_stream_event(enum rerr e, char *buf, size_t bufsz);
 
 #endif

@@ -42,6 +42,18 @@ const struct route routes[] = {
 	    NONE, false, false, "getSystemInfo",
 	    "Relay configuration summary (no secrets)."),
 
+	/* Documents, generated from this table by openapi/. */
+	ROW(GET, "/openapi.json", EXCLUDE_META_NONV1, OPENAPI, NONE, true,
+	    false, "getOpenapi", "OpenAPI 3.1 document of every route the "
+	    "relay serves."),
+	ROW(GET, "/openapi.actions.json", EXCLUDE_META_NONV1, OPENAPI_ACTIONS,
+	    NONE, true, false, "getOpenapiActions", "OpenAPI document for "
+	    "a ChatGPT custom GPT's Action: the curated subset."),
+	ROW(GET, "/docs", EXCLUDE_META_NONV1, DOCS_PAGE, NONE, true, false,
+	    "getDocs", "Interactive API documentation (Swagger UI)."),
+	ROW(GET, "/docs/{asset}", EXCLUDE_META_NONV1, DOCS_ASSET, NONE, true,
+	    false, "getDocsAsset", "A Swagger UI asset for /docs."),
+
 	/* The guarded proxy: reaches the PROXY_HARNESS rows below. */
 	ROW(POST, "/v1/proxy", ACTIONS_DIRECT, PROXY, JSON, false, true,
 	    "callProxy", "Call an allowlisted OpenAI endpoint: "
@@ -52,6 +64,14 @@ const struct route routes[] = {
 	/* Responses */
 	FWD(POST, "/v1/responses", ACTIONS_DIRECT, JSON, true,
 	    "createResponse", "Create a model response."),
+	ROW(POST, "/v1/responses:stream", WRAPPER_STREAM, STREAM_WRAPPER,
+	    JSON_ANY, false, true, "streamResponse",
+	    "Create a model response and stream its events. A non-object "
+	    "body becomes {\"input\": body}; stream defaults to true."),
+	ROW(POST, "/v1/actions/responses/stream", ACTIONS_DIRECT,
+	    STREAM_WRAPPER, JSON_ANY, false, true, "streamResponseAction",
+	    "Create a model response as an event stream (for clients that "
+	    "read SSE). A non-object body becomes {\"input\": body}."),
 	FWD(GET, "/v1/responses/{response_id}", ACTIONS_DIRECT, NONE, false,
 	    "getResponse", "Retrieve a model response by ID."),
 	FWD(DELETE, "/v1/responses/{response_id}", PROXY_HARNESS, NONE, true,
@@ -97,14 +117,66 @@ const struct route routes[] = {
 	/* Images (JSON) */
 	FWD(POST, "/v1/images/generations", ACTIONS_DIRECT, JSON, true,
 	    "createImage", "Generate images from a prompt."),
+	FWD(POST, "/v1/images/edits", WRAPPER_IMAGES_MULTIPART,
+	    MULTIPART_OR_JSON, true, "createImageEdit",
+	    "Edit images (multipart, or JSON with image references)."),
+	FWD(POST, "/v1/images/variations", WRAPPER_IMAGES_MULTIPART,
+	    MULTIPART, true, "createImageVariation",
+	    "Create variations of an image (multipart)."),
+	ROW(POST, "/v1/actions/images/edits", ACTIONS_DIRECT, ACTION_IMAGE,
+	    JSON, false, true, "editImageAction", "Edit a PNG image: from "
+	    "openaiFileIdRefs, image_url or image_base64, with an optional "
+	    "mask, and a prompt."),
+	ROW(POST, "/v1/actions/images/variations", ACTIONS_DIRECT,
+	    ACTION_IMAGE, JSON, false, true, "createImageVariationAction",
+	    "Create variations of a PNG image from openaiFileIdRefs, "
+	    "image_url or image_base64."),
 
-	/* Files metadata */
+	/* Files: metadata, and uploads and downloads streamed through */
 	FWD(GET, "/v1/files", PROXY_HARNESS, NONE, false, "listFiles",
 	    "List files."),
+	FWD(POST, "/v1/files", WRAPPER_FILES_UPLOAD, MULTIPART, true,
+	    "createFile", "Upload a file (multipart: purpose, file)."),
+	FWD(GET, "/v1/files/{file_id}/content", EXCLUDE_BINARY, NONE, false,
+	    "downloadFile", "Download a file's content."),
 	FWD(GET, "/v1/files/{file_id}", PROXY_HARNESS, NONE, false,
 	    "retrieveFile", "Retrieve a file's metadata."),
 	FWD(DELETE, "/v1/files/{file_id}", PROXY_HARNESS, NONE, true,
 	    "deleteFile", "Delete a file."),
+
+	/* Uploads, for files larger than one request */
+	FWD(POST, "/v1/uploads", WRAPPER_UPLOADS_RESUMABLE, JSON, true,
+	    "createUpload", "Start a multi-part upload."),
+	FWD(POST, "/v1/uploads/{upload_id}/parts", WRAPPER_UPLOADS_RESUMABLE,
+	    MULTIPART, true, "addUploadPart",
+	    "Add a part (multipart field data, at most 64 MB)."),
+	FWD(POST, "/v1/uploads/{upload_id}/complete",
+	    WRAPPER_UPLOADS_RESUMABLE, JSON, true, "completeUpload",
+	    "Complete an upload from its ordered part IDs."),
+	FWD(POST, "/v1/uploads/{upload_id}/cancel", WRAPPER_UPLOADS_RESUMABLE,
+	    JSON_OPTIONAL, true, "cancelUpload", "Cancel an upload."),
+
+	/* Actions wrappers: what a GPT can send (JSON, files as base64) */
+	ROW(POST, "/v1/actions/files/upload", ACTIONS_DIRECT, ACTION_FILE, JSON,
+	    false, true, "uploadFileAction", "Upload a file given as base64 "
+	    "JSON (at most 10 MiB; a GPT request carries < 100,000 "
+	    "characters, so files over ~70 KB go through the uploads "
+	    "actions)."),
+	ROW(POST, "/v1/actions/uploads", ACTIONS_DIRECT, ACTION_JSON, JSON,
+	    false, true, "createUploadAction", "Start a multi-part upload "
+	    "(for files too big for one request): then add parts, then "
+	    "complete."),
+	ROW(POST, "/v1/actions/uploads/{upload_id}/parts", ACTIONS_DIRECT,
+	    ACTION_FILE, JSON, false, true, "addUploadPartAction",
+	    "Add one base64 part to an upload (keep each request under "
+	    "~70 KB of data)."),
+	ROW(POST, "/v1/actions/uploads/{upload_id}/complete", ACTIONS_DIRECT,
+	    ACTION_JSON, JSON, false, true, "completeUploadAction",
+	    "Complete an upload from its ordered part IDs; returns the "
+	    "file."),
+	ROW(POST, "/v1/actions/uploads/{upload_id}/cancel", ACTIONS_DIRECT,
+	    ACTION_JSON, JSON_OPTIONAL, false, true, "cancelUploadAction",
+	    "Cancel an upload."),
 
 	/* Batches */
 	FWD(POST, "/v1/batches", PROXY_HARNESS, JSON, true, "createBatch",
@@ -164,7 +236,25 @@ const struct route routes[] = {
 	    PROXY_HARNESS, NONE, false, "listFilesInVectorStoreBatch",
 	    "List the files of a vector store file batch."),
 
-	/* Videos metadata (creation is multipart: see the wrappers) */
+	/* Videos */
+	FWD(POST, "/v1/videos", WRAPPER_VIDEOS_MULTIPART, MULTIPART_OR_JSON,
+	    true, "createVideo", "Create a video job (multipart with an "
+	    "input_reference, or JSON)."),
+	FWD(POST, "/v1/videos/{video_id}/remix", WRAPPER_VIDEOS_MULTIPART,
+	    MULTIPART_OR_JSON, true, "remixVideo", "Remix a video."),
+	FWD(GET, "/v1/videos/{video_id}/content", EXCLUDE_BINARY, NONE, false,
+	    "downloadVideoContent",
+	    "Download a video, its thumbnail or its spritesheet (variant)."),
+	ROW(POST, "/v1/actions/videos", ACTIONS_DIRECT, ACTION_VIDEO, JSON,
+	    false, true, "createVideoAction", "Create a video from a prompt, "
+	    "with an optional base64 input reference; model, size and "
+	    "seconds from the allowed sets."),
+	ROW(POST, "/v1/actions/videos/generations", ACTIONS_DIRECT,
+	    ACTION_VIDEO, JSON, false, true, "generateVideoAction",
+	    "The original relay's name for createVideoAction."),
+	ROW(POST, "/v1/actions/videos/{video_id}/remix", ACTIONS_DIRECT,
+	    ACTION_JSON, JSON, false, true, "remixVideoAction",
+	    "Remix a video with a new prompt."),
 	FWD(GET, "/v1/videos", PROXY_HARNESS, NONE, false, "listVideos",
 	    "List video jobs."),
 	FWD(GET, "/v1/videos/{video_id}", PROXY_HARNESS, NONE, false,
@@ -194,6 +284,31 @@ const struct route routes[] = {
 	    PROXY_HARNESS, NONE, true, "deleteConversationItem",
 	    "Delete a conversation item."),
 
+	/* Realtime: ephemeral keys for browsers and SDKs, minted with the
+	 * operator's key for allowlisted models only; the two local helpers
+	 * never call upstream.  The WebSocket bridge is relay --websocket. */
+	ROW(POST, "/v1/realtime/sessions", ACTIONS_DIRECT, REALTIME_MINT, JSON,
+	    false, true, "createRealtimeSession", "Create a Realtime session "
+	    "and its ephemeral client key (model from the relay's allowed "
+	    "realtime models)."),
+	ROW(POST, "/v1/realtime/client_secrets", ACTIONS_DIRECT, REALTIME_MINT,
+	    JSON, false, true, "createRealtimeClientSecret", "Mint an "
+	    "ephemeral Realtime client secret for a session configuration "
+	    "(session.model from the relay's allowed realtime models)."),
+	ROW(POST, "/v1/realtime/transcription_sessions", EXCLUDE_REALTIME,
+	    REALTIME_MINT, JSON, false, true,
+	    "createRealtimeTranscriptionSession",
+	    "Create a Realtime transcription session and its ephemeral key."),
+	ROW(POST, "/v1/realtime/sessions/validate", EXCLUDE_REALTIME_LOCAL,
+	    REALTIME_VALIDATE, JSON, false, false, "validateRealtimeSession",
+	    "Check locally that a session has not expired (410 if it has); "
+	    "never calls upstream."),
+	ROW(GET, "/v1/realtime/sessions/introspect", EXCLUDE_REALTIME_LOCAL,
+	    REALTIME_INTROSPECT, NONE, false, false,
+	    "introspectRealtimeSessions", "The relay's realtime configuration: "
+	    "default and allowed models, upstream base, beta header; no "
+	    "secrets."),
+
 	/* Containers */
 	FWD(GET, "/v1/containers", PROXY_HARNESS, NONE, false,
 	    "listContainers", "List containers."),
@@ -205,12 +320,16 @@ const struct route routes[] = {
 	    true, "deleteContainer", "Delete a container."),
 	FWD(GET, "/v1/containers/{container_id}/files", PROXY_HARNESS, NONE,
 	    false, "listContainerFiles", "List the files of a container."),
-	FWD(POST, "/v1/containers/{container_id}/files", PROXY_HARNESS, JSON,
-	    true, "createContainerFile",
-	    "Copy an uploaded file into a container (JSON form)."),
+	FWD(POST, "/v1/containers/{container_id}/files", PROXY_HARNESS,
+	    MULTIPART_OR_JSON, true, "createContainerFile",
+	    "Add a file to a container: multipart upload, or JSON "
+	    "{file_id}."),
 	FWD(GET, "/v1/containers/{container_id}/files/{file_id}",
 	    PROXY_HARNESS, NONE, false, "retrieveContainerFile",
 	    "Retrieve a container file's metadata."),
+	FWD(GET, "/v1/containers/{container_id}/files/{file_id}/content",
+	    EXCLUDE_BINARY, NONE, false, "retrieveContainerFileContent",
+	    "Download a container file's content."),
 	FWD(DELETE, "/v1/containers/{container_id}/files/{file_id}",
 	    PROXY_HARNESS, NONE, true, "deleteContainerFile",
 	    "Delete a container file."),
@@ -240,6 +359,7 @@ static const char *const bucket_names[BUCKET__MAX] = {
 	[BUCKET_EXCLUDE_META_V1] = "EXCLUDE_META_V1",
 	[BUCKET_EXCLUDE_META_NONV1] = "EXCLUDE_META_NONV1",
 	[BUCKET_EXCLUDE_REALTIME_LOCAL] = "EXCLUDE_REALTIME_LOCAL",
+	[BUCKET_EXCLUDE_REALTIME] = "EXCLUDE_REALTIME",
 	[BUCKET_EXCLUDE_ADMIN] = "EXCLUDE_ADMIN",
 	[BUCKET_EXCLUDE_DEPRECATED] = "EXCLUDE_DEPRECATED",
 	[BUCKET_EXCLUDE_UNSERVED] = "EXCLUDE_UNSERVED",

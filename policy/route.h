@@ -42,6 +42,7 @@ enum bucket {
 	BUCKET_EXCLUDE_META_V1,
 	BUCKET_EXCLUDE_META_NONV1,
 	BUCKET_EXCLUDE_REALTIME_LOCAL,
+	BUCKET_EXCLUDE_REALTIME,	/* served for SDKs and browsers only */
 	BUCKET_EXCLUDE_ADMIN,		/* needs an admin key: never relayed */
 	BUCKET_EXCLUDE_DEPRECATED,	/* retired or legacy OpenAI APIs */
 	BUCKET_EXCLUDE_UNSERVED,	/* not relayed (yet), with a reason */
@@ -52,11 +53,23 @@ enum bucket {
 enum handler {
 	HANDLER_FORWARD,	/* canonical pass-through to the same path */
 	HANDLER_PROXY,		/* POST /v1/proxy envelope */
+	HANDLER_STREAM_WRAPPER,	/* JSON in, POST /v1/responses streamed */
+	HANDLER_ACTION_JSON,	/* /v1/actions/X: its JSON to /v1/X */
+	HANDLER_ACTION_FILE,	/* base64 JSON to a multipart file part */
+	HANDLER_ACTION_IMAGE,	/* image edits and variations from JSON */
+	HANDLER_ACTION_VIDEO,	/* video creation from JSON, validated */
 	HANDLER_HEALTH,
 	HANDLER_MANIFEST,
 	HANDLER_PING,
 	HANDLER_RELAY_INFO,
 	HANDLER_SYSTEM_INFO,
+	HANDLER_OPENAPI,	/* the full OpenAPI document */
+	HANDLER_OPENAPI_ACTIONS,	/* the Actions subset */
+	HANDLER_DOCS_PAGE,	/* Swagger UI */
+	HANDLER_DOCS_ASSET,	/* its stylesheet and script */
+	HANDLER_REALTIME_MINT,	/* session minting, model allowlisted */
+	HANDLER_REALTIME_VALIDATE,	/* local expiry check */
+	HANDLER_REALTIME_INTROSPECT,	/* local configuration dump */
 	HANDLER__MAX
 };
 
@@ -65,6 +78,9 @@ enum body_kind {
 	BODY_NONE,		/* no body at all */
 	BODY_JSON,		/* a JSON object, required */
 	BODY_JSON_OPTIONAL,	/* empty, or a JSON object */
+	BODY_JSON_ANY,		/* any JSON value (a wrapper shapes it) */
+	BODY_MULTIPART,		/* streamed upstream, never held whole */
+	BODY_MULTIPART_OR_JSON,	/* either of the two, by Content-Type */
 	BODY__MAX
 };
 

@@ -15,6 +15,7 @@
 #define TEST_SECOND_KEY		"second-client-key-0123456789"
 #define TEST_RELAY_TIMEOUT_S	3
 #define TEST_MAX_JSON_BODY	1048576
+#define TEST_PUBLIC_URL		"https://gpt.example.org/relay"
 
 extern const struct frontend	*integ_frontend;	/* under test */
 extern const char		*integ_fake_url;
@@ -22,9 +23,47 @@ extern const char		*integ_fake_url;
 /* The main suite, run through each front server in turn. */
 Suite	*relay_suite(const char *name);
 
+/* Adds the event-stream tests to the main suite. */
+void	 add_sse_tests(Suite *s);
+
+/*
+ * Files, uploads, images and videos.  The fixture starts the HTTPS file
+ * server the image wrappers download from and writes the relay.conf
+ * lines that allow it; -1 if it cannot.
+ */
+#define TEST_MAX_UPLOAD_BODY	(64 * 1024 * 1024)
+#define TEST_ACTIONS_FILE_MAX	12
+#define TEST_ACTIONS_VIDEO_MAX	6
+int	 files_fixture_start(char *conf, size_t confsz);
+void	 files_fixture_stop(void);
+Suite	*files_suite(const char *name);
+
+/* The smoke suite (t_smoke.c), run through every kind with the relay.conf
+ * smoke_relay_conf writes (a JSON cap with room for its 30 MiB body). */
+Suite	*smoke_suite(enum frontend_kind kind);
+void	 smoke_relay_conf(char *buf, size_t bufsz, const char *fake_url);
+
 /* Suites for one relay configuration each, run through lighttpd. */
 Suite	*no_upstream_key_suite(void);
 Suite	*auth_misconfigured_suite(void);
 Suite	*auth_disabled_suite(void);
+
+/* The OpenAPI documents and /docs (t_openapi.c); the second with
+ * RELAY_PUBLIC_URL = TEST_PUBLIC_URL. */
+Suite	*documents_suite(enum frontend_kind kind);
+Suite	*public_url_suite(void);
+
+/* The realtime HTTP routes (t_realtime.c), with the main relay.conf. */
+Suite	*realtime_suite(const char *name);
+
+/*
+ * The WebSocket bridge (t_wsbridge.c): the fixture starts the fake
+ * Realtime endpoint, relay_bin --websocket and lighttpd from
+ * deploy/lighttpd-websocket.conf (-1 if they do not start); stop them
+ * by PID after the suite.
+ */
+int	 wsbridge_fixture_start(const char *relay_bin);
+void	 wsbridge_fixture_stop(void);
+Suite	*wsbridge_suite(void);
 
 #endif

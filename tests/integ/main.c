@@ -32,7 +32,37 @@ relay_conf(char *buf, size_t bufsz, const char *fake_url, const char *extra)
 	    "OPENAI_PROJECT = proj_test\n"
 	    "RELAY_TIMEOUT = %d\n"
 	    "RELAY_MAX_JSON_BODY = %d\n"
+	    /* Short stream deadlines, so their tests take seconds. */
+	    "RELAY_STREAM_KEEPALIVE = 1\n"
+	    "RELAY_STREAM_FIRST_BYTE_TIMEOUT = 2\n"
+	    "RELAY_STREAM_IDLE_TIMEOUT = 3\n"
 	    "%s", fake_url, TEST_RELAY_TIMEOUT_S, TEST_MAX_JSON_BODY, extra);
+}
+
+/*
+ * The files suite's relay.conf: small wrapper caps so the size limits are
+ * cheap to cross, and the HTTPS host its image downloads may use.
+ */
+static void
+files_conf(char *buf, size_t bufsz, const char *fake_url)
+{
+	char	extra[1024], fetch[512];
+	int	n;
+
+	if (files_fixture_start(fetch, sizeof(fetch)) == -1) {
+		fputs("integ: the HTTPS file server did not start\n", stderr);
+		fetch[0] = '\0';
+	}
+	n = snprintf(extra, sizeof(extra),
+	    "OPENAI_API_KEY_FILE = openai.key\n"
+	    "RELAY_KEY_FILE = relay.key\n"
+	    "RELAY_MAX_UPLOAD_BODY = %d\n"
+	    "RELAY_ACTIONS_FILE_MAX = %d\n"
+	    "RELAY_ACTIONS_VIDEO_MAX = %d\n%s",
+	    TEST_MAX_UPLOAD_BODY, TEST_ACTIONS_FILE_MAX,
+	    TEST_ACTIONS_VIDEO_MAX, fetch);
+	if (n > 0 && (size_t)n < sizeof(extra))
+		relay_conf(buf, bufsz, fake_url, extra);
 }
 
 static void
@@ -96,6 +126,31 @@ main(void)
 	for (kind = 0; kind < FRONTEND__MAX; kind++)
 		run_behind((enum frontend_kind)kind, conf, keys, 2,
 		    relay_suite(frontend_name((enum frontend_kind)kind)));
+	for (kind = 0; kind < FRONTEND__MAX; kind++)
+		run_behind((enum frontend_kind)kind, conf, keys, 2,
+		    documents_suite((enum frontend_kind)kind));
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
+	    realtime_suite("realtime-lighttpd"));
+	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
+	    realtime_suite("realtime-apache-fcgid"));
+	if (wsbridge_fixture_start(relay_bin) == 0)
+		run_suite(wsbridge_suite());
+	else {
+		total_run++;
+		total_failed++;
+	}
+	wsbridge_fixture_stop();
+	/* Every deploy/ file, the same smoke checks through each. */
+	smoke_relay_conf(conf, sizeof(conf), fake.base_url);
+	for (kind = 0; kind < FRONTEND__MAX; kind++)
+		run_behind((enum frontend_kind)kind, conf, keys, 2,
+		    smoke_suite((enum frontend_kind)kind));
+
+	files_conf(conf, sizeof(conf), fake.base_url);
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, files_suite("files-lighttpd"));
+	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
+	    files_suite("files-apache-fcgid"));
+	files_fixture_stop();
 
 	relay_conf(conf, sizeof(conf), fake.base_url,
 	    "RELAY_KEY_FILE = relay.key\n");
@@ -107,6 +162,10 @@ main(void)
 	relay_conf(conf, sizeof(conf), fake.base_url,
 	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_AUTH_ENABLED = false\n");
 	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, auth_disabled_suite());
+	relay_conf(conf, sizeof(conf), fake.base_url,
+	    "RELAY_KEY_FILE = relay.key\n"
+	    "RELAY_PUBLIC_URL = " TEST_PUBLIC_URL "/v1\n");
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, public_url_suite());
 
 	fake_upstream_stop(&fake);
 	curl_global_cleanup();

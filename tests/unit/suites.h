@@ -14,5 +14,8 @@ Suite	*body_suite(void);
 Suite	*serve_suite(void);
 Suite	*proxy_suite(void);
 Suite	*coverage_suite(void);
+Suite	*sse_suite(void);
+Suite	*openapi_suite(void);
+Suite	*realtime_suite(void);
 
 #endif
