@@ -20,7 +20,8 @@ endif
 # Debian packages: what building needs, and what the tests start for real.
 DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev \
             libwebsockets-dev
-DEB_TEST  = check lighttpd apache2 libapache2-mod-fcgid chromium nginx systemd
+DEB_TEST  = check lighttpd lighttpd-mod-openssl openssl apache2 \
+            libapache2-mod-fcgid chromium nginx systemd
 DEB_RUN   = lighttpd
 DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid
 
