@@ -12,8 +12,8 @@
 #define PATH_MAX_LEN	2048
 #define QUERY_MAX_LEN	8192
 
-static int
-hexval(int c)
+int
+path_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -66,8 +66,9 @@ path_check(const char *path)
 			continue;
 		}
 		if (c == '%') {
-			hi = hexval((unsigned char)path[i + 1]);
-			lo = hi < 0 ? -1 : hexval((unsigned char)path[i + 2]);
+			hi = path_hexval((unsigned char)path[i + 1]);
+			lo = hi < 0 ? -1 :
+			    path_hexval((unsigned char)path[i + 2]);
 			if (lo < 0 || !is_safe_escaped(hi * 16 + lo))
 				return RERR_BAD_PATH;
 			i += 2;
@@ -94,8 +95,8 @@ query_check(const char *query)
 		if (c <= 0x20 || c >= 0x7f || c == '#')
 			return RERR_BAD_QUERY;
 		if (c == '%') {
-			if (hexval((unsigned char)query[i + 1]) < 0 ||
-			    hexval((unsigned char)query[i + 2]) < 0)
+			if (path_hexval((unsigned char)query[i + 1]) < 0 ||
+			    path_hexval((unsigned char)query[i + 2]) < 0)
 				return RERR_BAD_QUERY;
 			i += 2;
 		}

@@ -23,4 +23,7 @@ enum rerr path_check(const char *path);
  */
 enum rerr query_check(const char *query);
 
+/* The value of hex digit c, or -1 if it is not one. */
+int path_hexval(int c);
+
 #endif

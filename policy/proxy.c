@@ -13,6 +13,7 @@
 #include <json.h>
 
 #include "policy/body.h"
+#include "policy/path.h"
 #include "policy/proxy.h"
 #include "policy/xalloc.h"
 
@@ -59,18 +60,6 @@ static const char REASON_COLON[] = "':' paths are not allowed via /v1/proxy";
 static const char REASON_ILLEGAL[] = "path contains illegal sequences";
 static const char REASON_SPACE[] = "path must not contain whitespace";
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* What may stand in a normalised path: RFC 3986 pchar without '%'. */
 static bool
 is_path_char(int c)
@@ -94,8 +83,8 @@ decode_once(const char *raw, char *out, bool *illegal)
 			*out++ = *raw;
 			continue;
 		}
-		hi = hexval((unsigned char)raw[1]);
-		lo = hi < 0 ? -1 : hexval((unsigned char)raw[2]);
+		hi = path_hexval((unsigned char)raw[1]);
+		lo = hi < 0 ? -1 : path_hexval((unsigned char)raw[2]);
 		if (lo < 0) {
 			*illegal = true;
 			*out++ = *raw;
