@@ -4,7 +4,6 @@
  * between worker threads would need locking (json-c refcounts are not
  * atomic everywhere).
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "openapi/embedded.h"
 #include "openapi/openapi.h"
+#include "policy/error.h"
 #include "policy/route.h"
 
 #define SCHEMA_REF	"#/components/schemas/"
@@ -31,21 +31,6 @@ struct fragments {
 static const char *const operation_keys[] = {
 	"description", "request", "response", "media", "query",
 };
-
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void
 fragments_free(struct fragments *f)
@@ -85,32 +70,32 @@ operation_check(const char *file, const char *op, struct json_object *o,
 	bool			 known;
 
 	if (!is_type(o, json_type_object))
-		return fail(err, errsz, "%s: %s is not an object", file, op);
+		return reason_fail(err, errsz, "%s: %s is not an object", file, op);
 	json_object_object_foreach(o, key, val) {
 		known = false;
 		for (k = 0; k < sizeof(operation_keys) /
 		    sizeof(operation_keys[0]); k++)
 			known |= strcmp(key, operation_keys[k]) == 0;
 		if (!known)
-			return fail(err, errsz, "%s: %s: unknown key %s", file,
+			return reason_fail(err, errsz, "%s: %s: unknown key %s", file,
 			    op, key);
 		(void)val;
 	}
 	if (json_object_object_get_ex(o, "description", &v) &&
 	    (!is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) > TEXT_MAX))
-		return fail(err, errsz, "%s: %s: description must be a string "
+		return reason_fail(err, errsz, "%s: %s: description must be a string "
 		    "of at most %d characters", file, op, TEXT_MAX);
 	if ((json_object_object_get_ex(o, "request", &v) &&
 	    !is_type(v, json_type_object)) ||
 	    (json_object_object_get_ex(o, "response", &v) &&
 	    !is_type(v, json_type_object)))
-		return fail(err, errsz, "%s: %s: a schema is not an object",
+		return reason_fail(err, errsz, "%s: %s: a schema is not an object",
 		    file, op);
 	if ((json_object_object_get_ex(o, "media", &v) && (!all_strings(v) ||
 	    json_object_array_length(v) == 0)) ||
 	    (json_object_object_get_ex(o, "query", &v) && !all_strings(v)))
-		return fail(err, errsz, "%s: %s: media and query must be lists "
+		return reason_fail(err, errsz, "%s: %s: media and query must be lists "
 		    "of strings", file, op);
 	return 0;
 }
@@ -121,18 +106,18 @@ merge_section(const char *file, const char *section, struct json_object *src,
     struct json_object *into, char *err, size_t errsz)
 {
 	if (!is_type(src, json_type_object))
-		return fail(err, errsz, "%s: %s is not an object", file,
+		return reason_fail(err, errsz, "%s: %s is not an object", file,
 		    section);
 	json_object_object_foreach(src, key, val) {
 		if (json_object_object_get_ex(into, key, NULL))
-			return fail(err, errsz, "%s: %s %s is defined twice",
+			return reason_fail(err, errsz, "%s: %s %s is defined twice",
 			    file, section, key);
 		if (strcmp(section, "operations") == 0 &&
 		    operation_check(file, key, val, err, errsz) == -1)
 			return -1;
 		if (strcmp(section, "path_parameters") == 0 &&
 		    !is_type(val, json_type_string))
-			return fail(err, errsz, "%s: path parameter %s needs a "
+			return reason_fail(err, errsz, "%s: path parameter %s needs a "
 			    "description string", file, key);
 		json_object_object_add(into, key, json_object_get(val));
 	}
@@ -165,7 +150,7 @@ fragments_load(struct fragments *f, char *err, size_t errsz)
 		file = json_tokener_parse_verbose(openapi_fragments[i].data,
 		    &jerr);
 		if (!is_type(file, json_type_object)) {
-			rc = fail(err, errsz, "%s: not a JSON object (%s)",
+			rc = reason_fail(err, errsz, "%s: not a JSON object (%s)",
 			    name, file == NULL ? json_tokener_error_desc(jerr) :
 			    "wrong type");
 			json_object_put(file);
@@ -176,7 +161,7 @@ fragments_load(struct fragments *f, char *err, size_t errsz)
 				if (strcmp(key, names[s]) == 0)
 					break;
 			if (s == 4)
-				rc = fail(err, errsz, "%s: unknown key %s",
+				rc = reason_fail(err, errsz, "%s: unknown key %s",
 				    name, key);
 			else
 				rc = merge_section(name, key, val, sections[s],
@@ -573,7 +558,7 @@ ref_check(const char *ref, void *arg)
 	if (strncmp(ref, SCHEMA_REF, strlen(SCHEMA_REF)) != 0 ||
 	    !json_object_object_get_ex(c->schemas, ref + strlen(SCHEMA_REF),
 	    NULL))
-		return fail(c->err, c->errsz, "%s: unresolved $ref %s",
+		return reason_fail(c->err, c->errsz, "%s: unresolved $ref %s",
 		    c->where, ref);
 	return 0;
 }
@@ -603,7 +588,7 @@ openapi_check_fragments(char *err, size_t errsz)
 	c.schemas = f.schemas;
 	json_object_object_foreach(f.operations, op, frag) {
 		if (!table_has_operation(op)) {
-			rc = fail(err, errsz, "fragment for %s, which the "
+			rc = reason_fail(err, errsz, "fragment for %s, which the "
 			    "route table does not have", op);
 			goto out;
 		}
@@ -618,7 +603,7 @@ openapi_check_fragments(char *err, size_t errsz)
 
 			if (!json_object_object_get_ex(f.parameters, key,
 			    NULL)) {
-				rc = fail(err, errsz, "%s: no parameter %s",
+				rc = reason_fail(err, errsz, "%s: no parameter %s",
 				    op, key);
 				goto out;
 			}
@@ -630,7 +615,7 @@ openapi_check_fragments(char *err, size_t errsz)
 		    strcmp(json_object_get_string(in), "query") != 0 ||
 		    !json_object_object_get_ex(param, "name", &name) ||
 		    !is_type(name, json_type_string)) {
-			rc = fail(err, errsz, "parameter %s needs name and "
+			rc = reason_fail(err, errsz, "parameter %s needs name and "
 			    "in: query", pkey);
 			goto out;
 		}

@@ -5,13 +5,13 @@
  * hold control characters: several end up in upstream request headers.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "policy/config.h"
+#include "policy/error.h"
 #include "policy/realtime.h"
 #include "policy/xalloc.h"
 
@@ -141,21 +141,6 @@ setting_lookup(const char *name)
 	return -1;
 }
 
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static bool
 has_control(const char *s)
 {
@@ -264,21 +249,21 @@ parse_key_list(struct config *cfg, const char *list, char *err, size_t errsz)
 		size_t		 namelen, keylen;
 
 		if (colon == NULL)
-			return fail(err, errsz, "RELAY_KEYS: each entry must "
+			return reason_fail(err, errsz, "RELAY_KEYS: each entry must "
 			    "be name:key");
 		namelen = (size_t)(colon - p);
 		keylen = itemlen - namelen - 1;
 		if (namelen == 0 || strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "abcdefghijklmnopqrstuvwxyz0123456789_.-") < namelen)
-			return fail(err, errsz, "RELAY_KEYS: a name must be "
+			return reason_fail(err, errsz, "RELAY_KEYS: a name must be "
 			    "letters, digits, '_', '.' or '-'");
 		if (keylen < RELAY_KEY_MIN_LEN || memchr(colon + 1, ' ',
 		    keylen) != NULL)
-			return fail(err, errsz, "RELAY_KEYS: each key must be "
+			return reason_fail(err, errsz, "RELAY_KEYS: each key must be "
 			    "at least %d characters without spaces",
 			    RELAY_KEY_MIN_LEN);
 		if (key_name_taken(cfg, p, namelen))
-			return fail(err, errsz, "RELAY_KEYS: a name is used "
+			return reason_fail(err, errsz, "RELAY_KEYS: a name is used "
 			    "twice");
 		add_key(cfg, p, namelen, colon + 1, keylen);
 		p += itemlen;
@@ -340,14 +325,14 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 	for (i = 0; i < SETTING__MAX; i++) {
 		v = value_or_default(values, (enum setting_id)i);
 		if (v != NULL && has_control(v)) {
-			fail(err, errsz, "%s must not contain control "
+			reason_fail(err, errsz, "%s must not contain control "
 			    "characters", settings[i].name);
 			goto bad;
 		}
 		if (settings[i].type == SETTING_INT &&
 		    parse_long(v, settings[i].min, settings[i].max,
 		    ints[i]) == -1) {
-			fail(err, errsz, "%s must be a whole number from %ld "
+			reason_fail(err, errsz, "%s must be a whole number from %ld "
 			    "to %ld", settings[i].name, settings[i].min,
 			    settings[i].max);
 			goto bad;
@@ -356,14 +341,14 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 
 	if (parse_bool(value_or_default(values, SETTING_RELAY_AUTH_ENABLED),
 	    &cfg->auth_enabled) == -1) {
-		fail(err, errsz, "RELAY_AUTH_ENABLED must be true or false "
+		reason_fail(err, errsz, "RELAY_AUTH_ENABLED must be true or false "
 		    "(1/0, yes/no, on/off)");
 		goto bad;
 	}
 	if (parse_bool(value_or_default(values,
 	    SETTING_RELAY_REALTIME_WS_ENABLED),
 	    &cfg->realtime_ws_enabled) == -1) {
-		fail(err, errsz, "RELAY_REALTIME_WS_ENABLED must be true or "
+		reason_fail(err, errsz, "RELAY_REALTIME_WS_ENABLED must be true or "
 		    "false (1/0, yes/no, on/off)");
 		goto bad;
 	}
@@ -375,7 +360,7 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 	    SETTING_RELAY_REALTIME_BETA));
 	if (!realtime_model_allowed(cfg->realtime_models,
 	    cfg->realtime_model)) {
-		fail(err, errsz, "RELAY_REALTIME_MODEL must be allowed by "
+		reason_fail(err, errsz, "RELAY_REALTIME_MODEL must be allowed by "
 		    "RELAY_REALTIME_MODELS");
 		goto bad;
 	}
@@ -383,14 +368,14 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 	cfg->openai_api_base = normalise_base(value_or_default(values,
 	    SETTING_OPENAI_API_BASE));
 	if (cfg->openai_api_base == NULL) {
-		fail(err, errsz, "OPENAI_API_BASE must be an http:// or "
+		reason_fail(err, errsz, "OPENAI_API_BASE must be an http:// or "
 		    "https:// URL without credentials, query or fragment");
 		goto bad;
 	}
 	v = value_or_default(values, SETTING_RELAY_PUBLIC_URL);
 	cfg->public_url = v == NULL ? xstrdup("") : normalise_base(v);
 	if (cfg->public_url == NULL) {
-		fail(err, errsz, "RELAY_PUBLIC_URL must be an http:// or "
+		reason_fail(err, errsz, "RELAY_PUBLIC_URL must be an http:// or "
 		    "https:// URL without credentials, query or fragment");
 		goto bad;
 	}
@@ -398,7 +383,7 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 	v = value_or_default(values, SETTING_RELAY_KEY);
 	if (v != NULL) {
 		if (strlen(v) < RELAY_KEY_MIN_LEN || strchr(v, ' ') != NULL) {
-			fail(err, errsz, "RELAY_KEY must be at least %d "
+			reason_fail(err, errsz, "RELAY_KEY must be at least %d "
 			    "characters without spaces", RELAY_KEY_MIN_LEN);
 			goto bad;
 		}

@@ -4,6 +4,7 @@
  * ("Missing relay key", "Invalid relay key", the Bearer-scheme text,
  * "Upstream request failed") are kept word for word.
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,4 +195,15 @@ rerr_stream_event(enum rerr e, char *buf, size_t bufsz)
 {
 	return emit(envelope(e, NULL, NULL, true), "event: error\ndata: ",
 	    "\n\n", buf, bufsz);
+}
+
+int
+reason_fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
 }

@@ -89,4 +89,11 @@ int rerr_envelope(enum rerr e, const char *message, const char *param,
  */
 int rerr_stream_event(enum rerr e, char *buf, size_t bufsz);
 
+/*
+ * Writes a one-line reason into err (for start-up and build checks, not
+ * client answers) and returns -1, so callers can "return reason_fail()".
+ */
+int reason_fail(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif
