@@ -201,6 +201,53 @@ START_TEST(big_json_body_arrives_whole)
 }
 END_TEST
 
+/*
+ * A 30 MiB multipart upload streamed through, then the same bytes
+ * downloaded back through the relay from the fake's stored file.
+ */
+START_TEST(upload_and_download_round_trip)
+{
+	static const char	 head[] = "--smk\r\nContent-Disposition: "
+	    "form-data; name=\"purpose\"\r\n\r\nbatch\r\n--smk\r\n"
+	    "Content-Disposition: form-data; name=\"file\"; filename="
+	    "\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+	static const char	 tail[] = "\r\n--smk--\r\n";
+	const size_t		 flen = 30 * 1024 * 1024;
+	const size_t		 len = sizeof(head) - 1 + flen + sizeof(tail) - 1;
+	const char		*up_headers[] = { AUTH,
+	    "Content-Type: multipart/form-data; boundary=smk", NULL };
+	const char		*get_headers[] = { AUTH, NULL };
+	struct json_object	*o;
+	struct response		 r;
+	char			*body = malloc(len), *file, path[128];
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(body);
+	memcpy(body, head, sizeof(head) - 1);
+	file = body + sizeof(head) - 1;
+	for (i = 0; i < flen; i++)
+		file[i] = (char)(i * 131 + i / 65521);
+	memcpy(file + flen, tail, sizeof(tail) - 1);
+
+	req("POST", "/v1/files", up_headers, body, len, &r);
+	ck_assert_msg(r.status == 200, "%ld %.300s", r.status, r.body);
+	o = response_json(&r);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(o,
+	    "bytes")), (int64_t)flen);
+	snprintf(path, sizeof(path), "/v1/files/%s/content", json_str(o, "id"));
+	json_object_put(o);
+	response_free(&r);
+
+	req("GET", path, get_headers, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body_len, flen);
+	ck_assert_msg(fnv1a64(r.body, r.body_len) == fnv1a64(file, flen),
+	    "downloaded bytes differ from the uploaded ones");
+	response_free(&r);
+	free(body);
+}
+END_TEST
+
 /* What the streaming client saw: when each complete event arrived. */
 struct events {
 	char	*raw;
@@ -374,6 +421,7 @@ smoke_suite(enum frontend_kind kind)
 	tcase_add_test(tc, bearer_header_reaches_the_relay);
 	tcase_add_test(tc, json_call_is_relayed);
 	tcase_add_test(tc, big_json_body_arrives_whole);
+	tcase_add_test(tc, upload_and_download_round_trip);
 	tcase_add_test(tc, sse_arrives_event_by_event);
 	if (kind == FRONTEND_APACHE_HTACCESS)
 		tcase_add_test(tc, relay_runs_with_a_suexec_environment);
