@@ -1,3 +1,5 @@
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -6,6 +8,7 @@
 #include <json.h>
 
 #include "tests/integ/client.h"
+#include "tests/integ/integ.h"
 
 struct buf {
 	char	*data;
@@ -25,6 +28,20 @@ append(char *ptr, size_t size, size_t nmemb, void *arg)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return n;
+}
+
+bool
+secret_in(const char *text, size_t len)
+{
+	static const char *const secrets[] = {
+		TEST_OPENAI_KEY, TEST_RELAY_KEY, TEST_SECOND_KEY,
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (memmem(text, len, secrets[i], strlen(secrets[i])) != NULL)
+			return true;
+	return false;
 }
 
 int
@@ -66,6 +83,18 @@ http_request(const char *base_url, const char *method, const char *target,
 	out->headers = hb.data ? hb.data : strdup("");
 	out->body = bb.data ? bb.data : strdup("");
 	out->body_len = bb.len;
+	/*
+	 * No answer of the relay may ever carry a key: checked here, on
+	 * every response of the whole run, rather than in some tests.  (The
+	 * fake upstream's own records hold the key it was sent, rightly.)
+	 */
+	if (strncmp(target, "/__fake/", 8) != 0 &&
+	    (secret_in(out->headers, strlen(out->headers)) ||
+	    secret_in(out->body, out->body_len))) {
+		fprintf(stderr, "integ: a key leaked in the answer to %s %s\n",
+		    method, target);
+		abort();
+	}
 	return rc == CURLE_OK ? 0 : -1;
 }
 

@@ -5,6 +5,7 @@
 #ifndef TESTS_INTEG_CLIENT_H
 #define TESTS_INTEG_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct json_object;
@@ -32,6 +33,9 @@ char *response_header(const struct response *r, const char *name);
 
 /* The body parsed as JSON (caller puts it), or NULL. */
 struct json_object *response_json(const struct response *r);
+
+/* Whether text holds any of the keys the relay was given. */
+bool secret_in(const char *text, size_t len);
 
 /* Fake upstream control: clear records and scripts. */
 void fake_reset(const char *fake_url);

@@ -5,12 +5,14 @@
  * on loopback and stopped by PID.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
+#include "tests/integ/client.h"
 #include "tests/integ/integ.h"
 
 const struct frontend	*integ_frontend;
@@ -76,6 +78,31 @@ run_suite(Suite *s)
 	srunner_free(sr);
 }
 
+/*
+ * Every log line the server and the relay wrote during a suite must be
+ * free of keys; a leak counts as one failed check.
+ */
+static void
+logs_keep_secrets(const struct frontend *fe)
+{
+	char	*log = frontend_read_error_log(fe);
+	FILE	*fp = fopen(fe->server_out, "r");
+	char	 line[8192];
+	bool	 leaked = log != NULL && secret_in(log, strlen(log));
+
+	while (!leaked && fp != NULL && fgets(line, sizeof(line), fp) != NULL)
+		leaked = secret_in(line, strlen(line));
+	if (fp != NULL)
+		fclose(fp);
+	free(log);
+	total_run++;
+	if (leaked) {
+		fprintf(stderr, "integ: a key appears in %s's logs\n",
+		    frontend_name(fe->kind));
+		total_failed++;
+	}
+}
+
 /* Starts kind with conf, runs s through it, stops it. */
 static void
 run_behind(enum frontend_kind kind, const char *conf,
@@ -93,6 +120,7 @@ run_behind(enum frontend_kind kind, const char *conf,
 	}
 	integ_frontend = &fe;
 	run_suite(s);
+	logs_keep_secrets(&fe);
 	frontend_stop(&fe);
 	integ_frontend = NULL;
 }
