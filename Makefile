@@ -17,6 +17,18 @@ ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
 
+# AddressSanitizer, UBSan and LeakSanitizer.  `make check SAN=1` builds
+# everything with them; `make check` always runs the unit suites built
+# with them too.  A stamp per flavour makes switching rebuild everything.
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+CFLAGS  += $(SAN_FLAGS)
+FLAVOUR  = .flavour-san
+else
+FLAVOUR  = .flavour-plain
+endif
+
 # Debian packages: what building needs, and what the tests start for real.
 DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev \
             libwebsockets-dev
@@ -52,17 +64,21 @@ all: relay
 relay: $(RELAY_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(RELAY_OBJ) $(LDLIBS)
 
-%.o: %.c $(HEADERS)
+$(FLAVOUR):
+	@rm -f .flavour-*
+	@touch $@
+
+%.o: %.c $(HEADERS) $(FLAVOUR)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests/unit/run-unit: $(UNIT_SRC) $(LIB_OBJ) $(HEADERS)
+tests/unit/run-unit: $(UNIT_SRC) $(LIB_OBJ) $(HEADERS) $(FLAVOUR)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) $(LIB_OBJ) $(LDLIBS) $(CHECK_LIBS)
 
-tests/fake_upstream/fake-upstream: $(FAKE_SRC) $(HEADERS)
+tests/fake_upstream/fake-upstream: $(FAKE_SRC) $(HEADERS) $(FLAVOUR)
 	$(CC) $(CFLAGS) -o $@ $(FAKE_SRC) $(LDLIBS)
 
 # The fake Realtime WebSocket endpoint the bridge tests relay to.
-tests/fake_ws/fake-ws: tests/fake_ws/fake_ws.c
+tests/fake_ws/fake-ws: tests/fake_ws/fake_ws.c $(FLAVOUR)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # The OpenAPI fragments, and the Swagger UI assets behind /docs, are
@@ -107,14 +123,22 @@ tests/openapi/node_modules/.package-lock.json: tests/openapi/package.json tests/
 FORCE:
 
 # Integration tests read the route table to drive every route.
-tests/integ/run-integ: $(INTEG_SRC) $(POLICY_OBJ) $(HEADERS)
+tests/integ/run-integ: $(INTEG_SRC) $(POLICY_OBJ) $(HEADERS) $(FLAVOUR)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(INTEG_SRC) $(POLICY_OBJ) $(LDLIBS) $(CHECK_LIBS)
+
+# The unit suites with the sanitizers, compiled from the sources into a
+# binary of their own so the normal objects stay as they are.
+LIB_SRC = $(filter-out fcgi/main.c,$(RELAY_SRC)) $(OPENAPI_GEN:.o=.c)
+tests/unit/run-unit-san: $(UNIT_SRC) $(LIB_SRC) $(HEADERS)
+	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ \
+	    $(UNIT_SRC) $(LIB_SRC) $(LDLIBS) $(CHECK_LIBS)
 
 check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
-	    tests/fake_ws/fake-ws \
+	    tests/fake_ws/fake-ws tests/unit/run-unit-san \
 	    tests/openapi/node_modules/.package-lock.json
 	tests/unit/run-unit
+	ASAN_OPTIONS=detect_leaks=1 tests/unit/run-unit-san
 	tests/integ/run-integ
 	$(MAKE) -s fuzz-replay
 	$(MAKE) -s coverage-check
@@ -204,6 +228,7 @@ bench: deps-build deps-bench
 
 clean:
 	rm -f relay $(RELAY_OBJ) tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
-	rm -f tests/bench/run-bench tests/fake_ws/fake-ws
+	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san
+	rm -f .flavour-*
 	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	rm -rf openapi/gen

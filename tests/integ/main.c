@@ -78,9 +78,18 @@ run_suite(Suite *s)
 	srunner_free(sr);
 }
 
+/* A line a sanitizer writes when it finds something (make check SAN=1). */
+static bool
+sanitizer_report(const char *text)
+{
+	return strstr(text, "Sanitizer") != NULL ||
+	    strstr(text, "runtime error:") != NULL;
+}
+
 /*
  * Every log line the server and the relay wrote during a suite must be
- * free of keys; a leak counts as one failed check.
+ * free of keys and of sanitizer reports; either counts as one failed
+ * check.
  */
 static void
 logs_keep_secrets(const struct frontend *fe)
@@ -88,17 +97,18 @@ logs_keep_secrets(const struct frontend *fe)
 	char	*log = frontend_read_error_log(fe);
 	FILE	*fp = fopen(fe->server_out, "r");
 	char	 line[8192];
-	bool	 leaked = log != NULL && secret_in(log, strlen(log));
+	bool	 leaked = log != NULL && (secret_in(log, strlen(log)) ||
+	    sanitizer_report(log));
 
 	while (!leaked && fp != NULL && fgets(line, sizeof(line), fp) != NULL)
-		leaked = secret_in(line, strlen(line));
+		leaked = secret_in(line, strlen(line)) || sanitizer_report(line);
 	if (fp != NULL)
 		fclose(fp);
 	free(log);
 	total_run++;
 	if (leaked) {
-		fprintf(stderr, "integ: a key appears in %s's logs\n",
-		    frontend_name(fe->kind));
+		fprintf(stderr, "integ: a key or a sanitizer report appears in "
+		    "%s's logs\n", frontend_name(fe->kind));
 		total_failed++;
 	}
 }
