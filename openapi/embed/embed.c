@@ -168,7 +168,7 @@ main(int argc, char **argv)
 	const char	*table;
 	uint64_t	*hashes;
 	char		 line[512];
-	int		 i, nfiles;
+	int		 i, nfiles, rc;
 
 	if (argc < 3) {
 		fputs("usage: embed TABLE OUT.c [NAME=PATH ...]\n", stderr);
@@ -217,5 +217,7 @@ main(int argc, char **argv)
 	    table, nfiles);
 	buf_str(&out, line);
 	free(hashes);
-	return write_file(argv[2], &out) == 0 ? 0 : 1;
+	rc = write_file(argv[2], &out) == 0 ? 0 : 1;
+	free(out.data);
+	return rc;
 }
