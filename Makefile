@@ -25,6 +25,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 ifeq ($(SAN),1)
 CFLAGS  += $(SAN_FLAGS)
 FLAVOUR  = .flavour-san
+# Everything runs several times slower under the sanitizers.
+export CK_TIMEOUT_MULTIPLIER = 4
 else
 FLAVOUR  = .flavour-plain
 endif
