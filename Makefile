@@ -44,8 +44,9 @@ HANDLERS_SRC = $(wildcard handlers/*.c)
 FCGI_SRC     = $(wildcard fcgi/*.c)
 OPENAPI_SRC  = $(wildcard openapi/*.c)
 RELAY_SRC    = $(FCGI_SRC) $(HANDLERS_SRC) $(POLICY_SRC) $(OPENAPI_SRC)
-# Generated from openapi/fragments/ and the Swagger UI assets (below).
-OPENAPI_GEN  = openapi/gen/fragments.o openapi/gen/docs_assets.o
+# Generated from openapi/fragments/ and the Swagger UI assets (below),
+# into .gen/ so build outputs stay out of the source directories.
+OPENAPI_GEN  = .gen/fragments.o .gen/docs_assets.o
 RELAY_OBJ    = $(RELAY_SRC:.c=.o) $(OPENAPI_GEN)
 POLICY_OBJ   = $(POLICY_SRC:.c=.o)
 # Everything but main(), so test programs can link the modules they test.
@@ -92,20 +93,20 @@ DOCS_FILES = index.html=openapi/docs.html \
              swagger-ui.css=$(SWAGGER_UI)/swagger-ui.css \
              swagger-ui-bundle.js=$(SWAGGER_UI)/swagger-ui-bundle.js
 
-openapi/gen/embed: openapi/embed/embed.c
-	@mkdir -p openapi/gen
+.gen/embed: openapi/embed/embed.c
+	@mkdir -p .gen
 	$(CC) $(CFLAGS) -o $@ $<
 
-openapi/gen/fragments.c: openapi/gen/embed FORCE
-	@openapi/gen/embed openapi_fragments $@ \
+.gen/fragments.c: .gen/embed FORCE
+	@.gen/embed openapi_fragments $@ \
 	    $(foreach f,$(sort $(wildcard openapi/fragments/*.json)),$(notdir $(f))=$(f))
 
-openapi/gen/docs_assets.c: openapi/gen/embed FORCE | openapi/node_modules/.package-lock.json
+.gen/docs_assets.c: .gen/embed FORCE | openapi/node_modules/.package-lock.json
 	@if [ -f $(SWAGGER_UI)/swagger-ui.css ] && [ -f $(SWAGGER_UI)/swagger-ui-bundle.js ]; then \
-	    openapi/gen/embed docs_assets $@ $(DOCS_FILES); \
+	    .gen/embed docs_assets $@ $(DOCS_FILES); \
 	else \
 	    echo "relay: Swagger UI is not installed: /docs will answer 503"; \
-	    openapi/gen/embed docs_assets $@; \
+	    .gen/embed docs_assets $@; \
 	fi
 
 # swagger-ui-dist, at build time only and optionally: without npm (or the
@@ -233,4 +234,4 @@ clean:
 	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san
 	rm -f .flavour-*
 	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
-	rm -rf openapi/gen
+	rm -rf .gen

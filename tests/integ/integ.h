@@ -20,6 +20,19 @@
 extern const struct frontend	*integ_frontend;	/* under test */
 extern const char		*integ_fake_url;
 
+struct json_object;
+struct response;
+
+/* One request to the front server under test; fails the test if no
+ * HTTP answer comes back. */
+void	 req(const char *method, const char *target,
+	    const char *const *headers, const char *body, size_t len,
+	    struct response *r);
+/* Clears the fake upstream's records and scripts (a checked fixture). */
+void	 reset_fake(void);
+/* The one request upstream received; the caller puts *list. */
+struct json_object *only_upstream_request(struct json_object **list);
+
 /* The main suite, run through each front server in turn. */
 Suite	*relay_suite(const char *name);
 

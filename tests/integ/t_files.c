@@ -159,12 +159,6 @@ last_request(struct json_object **list)
 	    json_object_array_length(*list) - 1);
 }
 
-static void
-reset_fake(void)
-{
-	fake_reset(integ_fake_url);
-}
-
 START_TEST(multipart_upload_streams_through_intact)
 {
 	size_t			 len = 40 * 1024 * 1024;

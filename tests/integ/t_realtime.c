@@ -17,12 +17,6 @@
 #define JSON_CT	"Content-Type: application/json"
 
 static void
-reset_fake(void)
-{
-	fake_reset(integ_fake_url);
-}
-
-static void
 post(const char *target, const char *body, struct response *r)
 {
 	static const char *const headers[] = { AUTH, JSON_CT, NULL };

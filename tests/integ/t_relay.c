@@ -18,31 +18,6 @@
 #define AUTH	"Authorization: Bearer " TEST_RELAY_KEY
 #define JSON_CT	"Content-Type: application/json"
 
-static void
-req(const char *method, const char *target, const char *const *headers,
-    const char *body, size_t len, struct response *r)
-{
-	ck_assert_msg(http_request(integ_frontend->base_url, method, target,
-	    headers, body, len, r) == 0, "no HTTP answer for %s %s", method,
-	    target);
-}
-
-static void
-reset_fake(void)
-{
-	fake_reset(integ_fake_url);
-}
-
-/* The single request upstream received (caller puts the list). */
-static struct json_object *
-only_upstream_request(struct json_object **list)
-{
-	*list = fake_requests(integ_fake_url);
-	ck_assert_ptr_nonnull(*list);
-	ck_assert_uint_eq(json_object_array_length(*list), 1);
-	return json_object_array_get_idx(*list, 0);
-}
-
 /* Asserts r is the relay's envelope with this status and code. */
 static void
 assert_relay_error(const struct response *r, long status, const char *code)

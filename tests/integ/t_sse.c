@@ -134,12 +134,6 @@ count_events(const struct stream *st, const char *needle)
 	return n;
 }
 
-static void
-reset_fake(void)
-{
-	fake_reset(integ_fake_url);
-}
-
 static const char STREAM_BODY[] =
     "{\"model\":\"gpt-test\",\"input\":\"hi\",\"stream\":true}";
 

@@ -30,12 +30,6 @@ assert_code(const struct response *r, long status, const char *code)
 	json_object_put(root);
 }
 
-static void
-reset_fake(void)
-{
-	fake_reset(integ_fake_url);
-}
-
 START_TEST(missing_upstream_key_is_424)
 {
 	static const char *const auth[] = { AUTH, NULL };

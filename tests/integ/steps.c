@@ -1,0 +1,32 @@
+/*
+ * Steps every integration suite takes against the front server under
+ * test and the fake upstream.
+ */
+#include <json.h>
+
+#include "tests/integ/client.h"
+#include "tests/integ/integ.h"
+
+void
+req(const char *method, const char *target, const char *const *headers,
+    const char *body, size_t len, struct response *r)
+{
+	ck_assert_msg(http_request(integ_frontend->base_url, method, target,
+	    headers, body, len, r) == 0, "no HTTP answer for %s %s", method,
+	    target);
+}
+
+void
+reset_fake(void)
+{
+	fake_reset(integ_fake_url);
+}
+
+struct json_object *
+only_upstream_request(struct json_object **list)
+{
+	*list = fake_requests(integ_fake_url);
+	ck_assert_ptr_nonnull(*list);
+	ck_assert_uint_eq(json_object_array_length(*list), 1);
+	return json_object_array_get_idx(*list, 0);
+}
