@@ -256,6 +256,30 @@ drain_body(FCGX_Request *req)
 		continue;
 }
 
+/*
+ * FCGX_Finish_r, without its lingering close: libfcgi shuts the socket
+ * for writing and then waits (up to 2 s) for the web server to close its
+ * end, so the thread sleeps once more per request, and mod_fcgid, which
+ * waits for the relay to close first, stalls the full 2 s.  The wait
+ * guards against a TCP reset discarding the answer when unread input is
+ * left; the relay has read the request to its end (drain_body) or the
+ * connection is already gone, so a plain close loses nothing.
+ */
+static void
+finish_request(FCGX_Request *req)
+{
+	int	fd = req->ipcFd;
+	int	broken;
+
+	broken = FCGX_FClose(req->err) | FCGX_FClose(req->out) |
+	    FCGX_GetError(req->in);
+	FCGX_Free(req, 0);
+	if (!req->keepConnection || broken) {
+		close(fd);
+		req->ipcFd = -1;
+	}
+}
+
 static double
 now_ms(void)
 {
@@ -398,7 +422,7 @@ worker_main(void *arg)
 			if (atomic_fetch_sub(&pool->idle, 1) == 1)
 				pool_grow(pool);	/* nobody left to accept */
 			serve_one(&req, pool, up);
-			FCGX_Finish_r(&req);
+			finish_request(&req);
 			atomic_fetch_add(&pool->idle, 1);
 			continue;
 		}
