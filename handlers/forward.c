@@ -350,11 +350,7 @@ upload_read(void *ctx, char *buf, size_t len)
 static char *
 header_line(const char *name, const char *prefix, const char *value)
 {
-	size_t	 size = strlen(name) + strlen(prefix) + strlen(value) + 3;
-	char	*line = xmalloc(size);
-
-	snprintf(line, size, "%s: %s%s", name, prefix, value);
-	return line;
+	return xconcat(name, ": ", prefix, value, (char *)NULL);
 }
 
 /* The upstream request headers; returns how many lines it made. */
@@ -401,18 +397,15 @@ forward_call(struct exchange *ex, const struct forward_call *call)
 	struct upstream_request	 rq;
 	char			*lines[FORWARD_HEADERS_MAX];
 	char			*url;
-	size_t			 n, i, urlsize;
+	size_t			 n, i;
 
 	if (cfg->openai_api_key[0] == '\0') {
 		reply_error(ex, RERR_UPSTREAM_KEY_MISSING, NULL, NULL);
 		return;
 	}
 
-	urlsize = strlen(cfg->openai_api_base) + strlen(call->path) +
-	    strlen(call->query) + 2;
-	url = xmalloc(urlsize);
-	snprintf(url, urlsize, "%s%s%s%s", cfg->openai_api_base, call->path,
-	    call->query[0] ? "?" : "", call->query);
+	url = xconcat(cfg->openai_api_base, call->path,
+	    call->query[0] ? "?" : "", call->query, (char *)NULL);
 	n = build_headers(ex, call, lines);
 
 	memset(&fl, 0, sizeof(fl));

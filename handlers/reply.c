@@ -36,15 +36,19 @@ reason_phrase(int status)
 static void
 head_append(struct reply_head *h, const char *name, const char *value)
 {
-	size_t	room = sizeof(h->buf) - h->len;
-	int	n;
+	size_t	namelen = strlen(name), valuelen = strlen(value);
+	char	*o = h->buf + h->len;
 
-	/* Keep two bytes for the blank line that ends the block. */
-	if (room <= 2)
+	/* Whole lines only, and two bytes kept for the blank line that ends
+	 * the block.  Plain copies: this runs for every header of every
+	 * answer, where snprintf showed in the profile. */
+	if (namelen + valuelen + 4 > sizeof(h->buf) - h->len - 2)
 		return;
-	n = snprintf(h->buf + h->len, room - 2, "%s: %s\r\n", name, value);
-	if (n > 0 && (size_t)n < room - 2)
-		h->len += (size_t)n;
+	memcpy(o, name, namelen);
+	memcpy(o + namelen, ": ", 2);
+	memcpy(o + namelen + 2, value, valuelen);
+	memcpy(o + namelen + 2 + valuelen, "\r\n", 2);
+	h->len += namelen + valuelen + 4;
 }
 
 void

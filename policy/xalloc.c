@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,4 +57,32 @@ char *
 xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
+}
+
+/*
+ * On the request path in place of snprintf("%s%s..."), which costs
+ * several times as much for plain joins (callgrind, make bench).
+ */
+char *
+xconcat(const char *s, ...)
+{
+	va_list		 ap;
+	const char	*part;
+	size_t		 size = 1, len;
+	char		*joined, *o;
+
+	va_start(ap, s);
+	for (part = s; part != NULL; part = va_arg(ap, const char *))
+		size += strlen(part);
+	va_end(ap);
+	o = joined = xmalloc(size);
+	va_start(ap, s);
+	for (part = s; part != NULL; part = va_arg(ap, const char *)) {
+		len = strlen(part);
+		memcpy(o, part, len);
+		o += len;
+	}
+	va_end(ap);
+	*o = '\0';
+	return joined;
 }

@@ -14,5 +14,7 @@ void	*xcalloc(size_t nmemb, size_t size);
 void	*xrealloc(void *ptr, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t n);
+/* The strings up to the NULL that ends the list, joined in a fresh one. */
+char	*xconcat(const char *s, ...);
 
 #endif
