@@ -8,6 +8,7 @@
  * shuts the listening socket down so blocked accepts return.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -256,6 +257,32 @@ drain_body(FCGX_Request *req)
 		continue;
 }
 
+/*
+ * Ends a response that broke off mid-body without FastCGI's end of
+ * request, so the front server aborts its client's response (no closing
+ * chunk, or fewer bytes than Content-Length said) instead of completing
+ * it: what was written goes out, then the connection is reset.  A reset,
+ * not a close: nginx takes the end of a connection it does not keep for
+ * the end of the response.  /dev/null takes the socket's descriptor,
+ * which libfcgi still owns: its end-of-request record goes nowhere and
+ * its close closes that.
+ */
+static void
+cut_response(FCGX_Request *req)
+{
+	struct linger	reset = { 1, 0 };
+	int		null;
+
+	(void)FCGX_FFlush(req->out);
+	(void)setsockopt(req->ipcFd, SOL_SOCKET, SO_LINGER, &reset,
+	    sizeof(reset));
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null == -1 || dup2(null, req->ipcFd) == -1)
+		shutdown(req->ipcFd, SHUT_RDWR);
+	if (null != -1)
+		close(null);
+}
+
 static double
 now_ms(void)
 {
@@ -372,10 +399,12 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 	request_origin(req->envp, &ex);
 
 	handlers_serve(&ex);
-	if (!ex.client_gone)
+	if (!ex.client_gone && !ex.cut_short)
 		drain_body(req);
 
 	accesslog_write(req->err, &ex, now_ms() - start);
+	if (ex.cut_short)
+		cut_response(req);
 	exchange_release(&ex);
 	free_headers(headers, nheaders);
 	free(target);
