@@ -49,11 +49,12 @@ accesslog_write(FCGX_Stream *err, const struct exchange *ex, double total_ms)
 	if (n >= (int)sizeof(line))
 		n = (int)sizeof(line) - 1;
 	/*
-	 * With the client gone the FastCGI connection is closed too, so its
-	 * error stream goes nowhere: use the process's own stderr, which
-	 * the shipped configs send to the same error log.
+	 * With the client gone the FastCGI connection is closed too, and a
+	 * response cut short is about to reset it, so its error stream goes
+	 * nowhere: use the process's own stderr, which the shipped configs
+	 * send to the same error log.
 	 */
-	if (ex->client_gone)
+	if (ex->client_gone || ex->cut_short)
 		fwrite(line, 1, (size_t)n, stderr);
 	else
 		FCGX_PutStr(line, n, err);

@@ -269,22 +269,38 @@ drain_body(FCGX_Request *req)
 }
 
 /*
- * FCGX_Finish_r, without its lingering close: libfcgi shuts the socket
- * for writing and then waits (up to 2 s) for the web server to close its
- * end, so the thread sleeps once more per request, and mod_fcgid, which
- * waits for the relay to close first, stalls the full 2 s.  The wait
- * guards against a TCP reset discarding the answer when unread input is
- * left; the relay has read the request to its end (drain_body) or the
- * connection is already gone, so a plain close loses nothing.
+ * Ends the request.  FCGX_Finish_r is not used for this: it shuts the
+ * socket for writing and then waits (up to 2 s) for the web server to
+ * close its end, so the thread slept once more per request, and
+ * mod_fcgid, which waits for the relay to close first, stalled the full
+ * 2 s.  That wait guards against a TCP reset discarding the answer when
+ * unread input is left; the relay has read the request to its end
+ * (drain_body) or the connection is already gone, so a plain close
+ * loses nothing.
+ *
+ * A response that broke off mid-body (cut) ends without FastCGI's end of
+ * request, so the front server aborts its client's response (no closing
+ * chunk, or fewer bytes than Content-Length said) instead of completing
+ * it: what was written goes out, then the connection is reset.  A reset,
+ * not a close: nginx takes the end of a connection it does not keep for
+ * the end of the response.
  */
 static void
-finish_request(FCGX_Request *req)
+finish_request(FCGX_Request *req, bool cut)
 {
-	int	fd = req->ipcFd;
-	int	broken;
+	struct linger	reset = { 1, 0 };
+	int		fd = req->ipcFd;
+	int		broken;
 
-	broken = FCGX_FClose(req->err) | FCGX_FClose(req->out) |
-	    FCGX_GetError(req->in);
+	if (cut) {
+		(void)FCGX_FFlush(req->out);
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset,
+		    sizeof(reset));
+		broken = 1;
+	} else {
+		broken = FCGX_FClose(req->err) | FCGX_FClose(req->out) |
+		    FCGX_GetError(req->in);
+	}
 	FCGX_Free(req, 0);
 	if (!req->keepConnection || broken) {
 		close(fd);
@@ -365,7 +381,8 @@ request_origin(FCGX_ParamArray envp, struct exchange *ex)
 		ex->host[0] = '\0';
 }
 
-static void
+/* Serves one request; true if its response broke off mid-body. */
+static bool
 serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 {
 	struct exchange	 ex;
@@ -408,13 +425,14 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 	request_origin(req->envp, &ex);
 
 	handlers_serve(&ex);
-	if (!ex.client_gone)
+	if (!ex.client_gone && !ex.cut_short)
 		drain_body(req);
 
 	accesslog_write(req->err, &ex, now_ms() - start);
 	exchange_release(&ex);
 	free_headers(headers, nheaders);
 	free(target);
+	return ex.cut_short;
 }
 
 static void *
@@ -434,8 +452,7 @@ worker_main(void *arg)
 			if (atomic_fetch_sub(&pool->idle, 1) == 1)
 				/* Nobody left to accept. */
 				pool_grow(pool, 0);
-			serve_one(&req, pool, up);
-			finish_request(&req);
+			finish_request(&req, serve_one(&req, pool, up));
 			atomic_fetch_add(&pool->idle, 1);
 			continue;
 		}

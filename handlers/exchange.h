@@ -71,6 +71,13 @@ struct exchange {
 	int			 status;
 	bool			 head_sent;
 	bool			 client_gone;
+	/*
+	 * The answer failed after its head was sent, too late for an error
+	 * envelope: fcgi/ must end the response abnormally, so the front
+	 * server cuts its client off instead of presenting a cut body as
+	 * whole.
+	 */
+	bool			 cut_short;
 	size_t			 bytes_out;
 	double			 upstream_ms;
 	char			 upstream_request_id[64];

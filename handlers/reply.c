@@ -151,6 +151,7 @@ reply_envelope(struct exchange *ex, enum rerr e, const char *message,
 
 	if (ex->head_sent || e == RERR_CLIENT_GONE) {
 		ex->status = rerr_info(e)->status;
+		ex->cut_short = ex->head_sent && e != RERR_CLIENT_GONE;
 		return;
 	}
 	len = rerr_envelope(e, message, param, buf, sizeof(buf));

@@ -287,6 +287,8 @@ classify(const struct upstream *u, CURLcode rc)
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_CONTENT_ENCODING:
 	case CURLE_HTTP2:
+	/* libcurl 7.x's verdict on a response header line over 100 KiB. */
+	case CURLE_OUT_OF_MEMORY:
 		return UPSTREAM_BAD_RESPONSE;
 	default:
 		return UPSTREAM_UNREACHABLE;

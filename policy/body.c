@@ -5,6 +5,7 @@
 #include <json.h>
 
 #include "policy/body.h"
+#include "policy/utf8.h"
 
 bool
 body_is_json_type(const char *content_type)
@@ -28,7 +29,7 @@ body_parse_json(const char *body, size_t len, struct json_object **out)
 	bool			 parsed;
 
 	*out = NULL;
-	if (len == 0 || len > INT_MAX - 1)
+	if (len == 0 || len > INT_MAX - 1 || !utf8_valid(body, len))
 		return RERR_INVALID_JSON;
 	tok = json_tokener_new_ex(BODY_JSON_DEPTH);
 	if (tok == NULL)

@@ -9,6 +9,8 @@
 #include "tests/fake_upstream/fake_io.h"
 
 static int stop_pipe[2] = { -1, -1 };
+/* Each connection has its own thread, so a per-thread pace is per answer. */
+static _Thread_local long trickle_ms;
 /* Lock-free, so both the signal handler and every thread may use it. */
 static atomic_int stop_flag;
 
@@ -108,6 +110,18 @@ ssize_t io_read(int fd, void *buf, size_t len)
 	}
 }
 
+void io_set_trickle_ms(long ms)
+{
+	trickle_ms = ms;
+}
+
+void io_reset_on_close(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 int io_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -117,7 +131,9 @@ int io_write_all(int fd, const void *buf, size_t len)
 
 		if (io_stopping())
 			return -1;
-		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (trickle_ms > 0 && io_sleep_ms(trickle_ms) < 0)
+			return -1;
+		n = send(fd, p, trickle_ms > 0 ? 1 : len, MSG_NOSIGNAL);
 		if (n >= 0) {
 			p += n;
 			len -= (size_t)n;

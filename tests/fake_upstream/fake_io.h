@@ -33,6 +33,13 @@ int io_sleep_ms(long ms);
 ssize_t io_read(int fd, void *buf, size_t len);
 /* Writes all len bytes. Returns 0, or -1 on error/stop (peer gone). */
 int io_write_all(int fd, const void *buf, size_t len);
+/*
+ * For the calling thread: from now on io_write_all sends one byte at a
+ * time, ms apart (a slow upstream); 0 restores normal writes.
+ */
+void io_set_trickle_ms(long ms);
+/* Makes the close of fd a reset (RST) rather than an orderly FIN. */
+void io_reset_on_close(int fd);
 /* Returns once the peer has closed (or reset) fd, or a stop is requested. */
 void io_wait_peer_close(int fd);
 

@@ -75,6 +75,23 @@ static const char *script_header(const struct script *s, const char *name)
 	return NULL;
 }
 
+/* Filler lines "X-Fake-Pad-<i>: aaa…", total bytes in all, line_max each. */
+static void pad_headers(struct buf *b, int64_t total, int64_t line_max)
+{
+	for (long i = 0; total > 0; i++) {
+		char name[32];
+		int64_t line = total < line_max ? total : line_max;
+		int n = snprintf(name, sizeof(name), "X-Fake-Pad-%ld: ", i);
+		int64_t fill = line - n - 2;
+
+		buf_puts(b, name);
+		for (; fill > 0; fill--)
+			buf_append(b, "a", 1);
+		buf_puts(b, "\r\n");
+		total -= line > n + 2 ? line : n + 2;
+	}
+}
+
 int respond_head_finish(struct buf *b, struct respond_ctx *ctx,
 			const struct script *s, const char *content_type,
 			int want_close)
@@ -101,6 +118,8 @@ int respond_head_finish(struct buf *b, struct respond_ctx *ctx,
 	}
 	for (size_t i = 0; s != NULL && i < s->nheaders; i++)
 		http_head_add(b, s->headers[i].name, s->headers[i].value);
+	if (s != NULL)
+		pad_headers(b, s->pad_header_bytes, s->pad_header_line_bytes);
 	buf_puts(b, "\r\n");
 	return keep;
 }
@@ -120,32 +139,52 @@ static int send_head(struct respond_ctx *ctx, struct buf *b)
 	return rc;
 }
 
-/* large_body_bytes, optionally cut short by reset_after_bytes. */
+/*
+ * Past this size a large body carries no X-Fake-Fnv1a64: hashing it
+ * first would hold the head back for seconds (a 2 GiB body takes ~3 s),
+ * longer than the relay's deadlines in the tests.
+ */
+#define LARGE_DIGEST_MAX (1ULL << 30)
+
+/*
+ * large_body_bytes, optionally cut short by reset_after_bytes; chunked
+ * sends it as one chunk of that size.
+ */
 static int respond_large(struct respond_ctx *ctx, const struct script *s)
 {
 	uint64_t n = (uint64_t)s->large_body_bytes;
 	uint64_t send_n = n;
 	int cut = s->reset_after_bytes >= 0 && (uint64_t)s->reset_after_bytes < n;
+	int has_body = answer_has_body(ctx, s->status);
+	int chunked = s->chunked && has_body && n > 0;
 	struct buf b = { 0 };
 	char hex[17];
 	int keep;
 
 	if (cut)
 		send_n = (uint64_t)s->reset_after_bytes;
-	fnv1a64_hex(pattern_fnv(n), hex);
 	http_head_begin(&b, s->status);
-	if (script_header(s, "Content-Length") == NULL)
+	if (chunked)
+		buf_puts(&b, "Transfer-Encoding: chunked\r\n");
+	else if (script_header(s, "Content-Length") == NULL)
 		buf_printf(&b, "Content-Length: %llu\r\n", (unsigned long long)n);
-	http_head_add(&b, "X-Fake-Fnv1a64", hex);
+	if (n <= LARGE_DIGEST_MAX) {
+		fnv1a64_hex(pattern_fnv(n), hex);
+		http_head_add(&b, "X-Fake-Fnv1a64", hex);
+	}
 	keep = respond_head_finish(&b, ctx, s,
 		s->content_type ? s->content_type : "application/octet-stream",
 		cut || script_header(s, "Content-Length") != NULL);
+	if (chunked)
+		buf_printf(&b, "%llx\r\n", (unsigned long long)n);
 	ctx->status = s->status;
 	if (send_head(ctx, &b) < 0)
 		return -1;
-	if (!answer_has_body(ctx, s->status))
+	if (!has_body)
 		return keep ? 0 : -1;
 	if (pattern_send(ctx, send_n) < 0)
+		return -1;
+	if (chunked && !cut && io_write_all(ctx->conn->fd, "\r\n0\r\n\r\n", 7) < 0)
 		return -1;
 	return keep ? 0 : -1;
 }
@@ -159,10 +198,16 @@ static int respond_truncated(struct respond_ctx *ctx, const struct script *s)
 	struct buf b = { 0 };
 
 	http_head_begin(&b, s->status);
-	buf_printf(&b, "Content-Length: %llu\r\n", (unsigned long long)declared);
+	/* Chunked: the last chunk promises more than arrives. */
+	if (s->chunked)
+		buf_puts(&b, "Transfer-Encoding: chunked\r\n");
+	else
+		buf_printf(&b, "Content-Length: %llu\r\n", (unsigned long long)declared);
 	respond_head_finish(&b, ctx, s,
 		s->content_type ? s->content_type :
 		from_body ? "application/json" : "application/octet-stream", 1);
+	if (s->chunked)
+		buf_printf(&b, "%llx\r\n", (unsigned long long)declared);
 	ctx->status = s->status;
 	if (send_head(ctx, &b) < 0)
 		return -1;
@@ -182,18 +227,25 @@ static int respond_body(struct respond_ctx *ctx, const struct script *s)
 	int own_framing = script_header(s, "Content-Length") != NULL ||
 			  script_header(s, "Transfer-Encoding") != NULL;
 	int has_body = answer_has_body(ctx, s->status);
+	int chunked = s->chunked && !own_framing && has_body;
 	struct buf b = { 0 };
 	int keep;
 
 	if (ctype == NULL && s->body != NULL)
 		ctype = "application/json";
 	http_head_begin(&b, s->status);
-	if (!own_framing && s->status >= 200 && s->status != 204 && s->status != 304)
+	if (chunked)
+		buf_puts(&b, "Transfer-Encoding: chunked\r\n");
+	else if (!own_framing && s->status >= 200 && s->status != 204 && s->status != 304)
 		buf_printf(&b, "Content-Length: %zu\r\n", s->body_len);
 	/* Framing the script chose itself may not match: never reuse. */
 	keep = respond_head_finish(&b, ctx, s, ctype, own_framing);
+	if (chunked && s->body_len > 0)
+		buf_printf(&b, "%zx\r\n", s->body_len);
 	if (has_body && s->body_len > 0)
 		buf_append(&b, s->body, s->body_len);
+	if (chunked)
+		buf_puts(&b, s->body_len > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n");
 	ctx->status = s->status;
 	if (send_head(ctx, &b) < 0)
 		return -1;
@@ -202,7 +254,7 @@ static int respond_body(struct respond_ctx *ctx, const struct script *s)
 	return keep ? 0 : -1;
 }
 
-int respond_script(struct respond_ctx *ctx, const struct script *s)
+static int respond_scripted(struct respond_ctx *ctx, const struct script *s)
 {
 	if (s->delay_ms > 0 && io_sleep_ms(s->delay_ms) < 0)
 		return -1;
@@ -210,6 +262,10 @@ int respond_script(struct respond_ctx *ctx, const struct script *s)
 		return -1;
 	if (s->hang) {
 		io_wait_peer_close(ctx->conn->fd);
+		return -1;
+	}
+	if (s->raw != NULL) {
+		(void)io_write_all(ctx->conn->fd, s->raw, s->raw_len);
 		return -1;
 	}
 	if (s->sse) {
@@ -234,6 +290,19 @@ int respond_script(struct respond_ctx *ctx, const struct script *s)
 	if (s->reset_after_bytes >= 0)
 		return respond_truncated(ctx, s);
 	return respond_body(ctx, s);
+}
+
+/* A slow upstream trickles; one that breaks off may reset. */
+int respond_script(struct respond_ctx *ctx, const struct script *s)
+{
+	int rc;
+
+	io_set_trickle_ms(s->trickle_ms);
+	rc = respond_scripted(ctx, s);
+	io_set_trickle_ms(0);
+	if (rc < 0 && s->rst)
+		io_reset_on_close(ctx->conn->fd);
+	return rc;
 }
 
 static const char *request_model(const struct respond_ctx *ctx,

@@ -21,6 +21,7 @@ static void script_free(struct script *s)
 	free(s->headers);
 	free(s->body);
 	free(s->content_type);
+	free(s->raw);
 	free(s);
 }
 
@@ -235,13 +236,44 @@ static int parse_body(struct script *s, json_object *obj, char *err,
 	return 0;
 }
 
+/* The fault modes: see struct script. */
+static int parse_faults(struct script *s, json_object *obj, char *err,
+			size_t errlen)
+{
+	json_object *v;
+	int64_t n = 0;
+
+	switch (get_count(obj, "trickle_ms", 0, &n, err, errlen)) {
+	case -1: return -1;
+	case 1: s->trickle_ms = clamp_long(n);
+	}
+	if (json_object_object_get_ex(obj, "raw", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(err, errlen, "\"raw\" must be a string");
+			return -1;
+		}
+		s->raw_len = (size_t)json_object_get_string_len(v);
+		s->raw = xstrndup(json_object_get_string(v), s->raw_len);
+	}
+	if (get_count(obj, "pad_header_bytes", 0, &s->pad_header_bytes, err,
+		      errlen) < 0 ||
+	    get_count(obj, "pad_header_line_bytes", 16,
+		      &s->pad_header_line_bytes, err, errlen) < 0 ||
+	    get_bool(obj, "chunked", &s->chunked, err, errlen) < 0 ||
+	    get_bool(obj, "rst", &s->rst, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_script(struct script *s, json_object *obj, char *err,
 			size_t errlen)
 {
 	static const char *const known[] = {
 		"status", "headers", "body", "body_base64", "content_type",
 		"delay_ms", "hang", "close", "reset_after_bytes",
-		"large_body_bytes", "sse", "times", NULL
+		"large_body_bytes", "sse", "times", "trickle_ms", "raw",
+		"pad_header_bytes", "pad_header_line_bytes", "chunked", "rst",
+		NULL
 	};
 	json_object *v;
 	int64_t n = 0;
@@ -255,6 +287,7 @@ static int parse_script(struct script *s, json_object *obj, char *err,
 	s->status = 200;
 	s->reset_after_bytes = -1;
 	s->large_body_bytes = -1;
+	s->pad_header_line_bytes = 1000;
 	s->times = 1;
 	if (json_object_object_get_ex(obj, "status", &v)) {
 		if (!json_object_is_type(v, json_type_int) ||
@@ -289,6 +322,8 @@ static int parse_script(struct script *s, json_object *obj, char *err,
 		return -1;
 	if (json_object_object_get_ex(obj, "sse", &v) &&
 	    parse_sse(s, v, err, errlen) < 0)
+		return -1;
+	if (parse_faults(s, obj, err, errlen) < 0)
 		return -1;
 	switch (get_count(obj, "times", -1, &n, err, errlen)) {
 	case -1: return -1;

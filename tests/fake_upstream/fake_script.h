@@ -24,6 +24,24 @@ struct script {
 	int close;
 	int64_t reset_after_bytes;	/* -1: off */
 	int64_t large_body_bytes;	/* -1: off */
+	/*
+	 * Fault modes.  trickle_ms: every byte of the answer (head too) is
+	 * written alone, this many ms apart.  raw: these bytes go out instead
+	 * of an HTTP answer, then the connection closes.  pad_header_bytes:
+	 * filler header lines of up to pad_header_line_bytes each, this many
+	 * bytes in all, make the header block huge.  chunked: a plain or
+	 * truncated body is framed with Transfer-Encoding: chunked (a
+	 * truncated one ends inside a chunk).  rst: where the answer ends
+	 * early (close, reset_after_bytes, an SSE fail_after) the connection
+	 * is reset (RST) rather than closed.
+	 */
+	long trickle_ms;
+	char *raw;			/* NULL: off */
+	size_t raw_len;
+	int64_t pad_header_bytes;	/* 0: off */
+	int64_t pad_header_line_bytes;
+	int chunked;
+	int rst;
 	int sse;
 	long sse_events;
 	long sse_interval_ms;

@@ -1273,39 +1273,58 @@ frontend_read_error_log(const struct frontend *fe)
 	return fe_slurp(fe->error_log, NULL);
 }
 
-char *
-frontend_relay_environ(const struct frontend *fe)
+/* Whether pid runs the binary at path (its /proc exe link). */
+static bool
+fe_runs(pid_t pid, const char *path)
+{
+	char	link[64], exe[PATH_MAX];
+	ssize_t	n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strcmp(exe, path) == 0;
+}
+
+size_t
+frontend_relay_pids(const struct frontend *fe, pid_t *pids, size_t max)
 {
 	DIR		*proc;
 	struct dirent	*de;
-	char		 want[PATH_MAX], path[64], exe[PATH_MAX], *end;
-	char		*env = NULL;
-	size_t		 len, i;
-	ssize_t		 n;
+	char		 want[PATH_MAX], *end;
+	size_t		 n = 0;
 	pid_t		 pid;
 
 	snprintf(want, sizeof(want), "%s/relay", fe->dir);
 	if ((proc = opendir("/proc")) == NULL)
-		return NULL;
-	while (env == NULL && (de = readdir(proc)) != NULL) {
+		return 0;
+	while (n < max && (de = readdir(proc)) != NULL) {
 		pid = (pid_t)strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-		n = readlink(path, exe, sizeof(exe) - 1);
-		if (n <= 0)
-			continue;
-		exe[n] = '\0';
-		if (strcmp(exe, want) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+		if (*end == '\0' && pid > 0 && fe_runs(pid, want))
+			pids[n++] = pid;
+	}
+	closedir(proc);
+	return n;
+}
+
+char *
+frontend_relay_environ(const struct frontend *fe)
+{
+	pid_t	 pids[64];
+	char	 path[64];
+	char	*env = NULL;
+	size_t	 len, i, k, n = frontend_relay_pids(fe, pids, 64);
+
+	for (k = 0; env == NULL && k < n; k++) {
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pids[k]);
 		if ((env = fe_slurp(path, &len)) == NULL)
 			continue;
 		for (i = 0; i < len; i++)
 			if (env[i] == '\0')
 				env[i] = '\n';
 	}
-	closedir(proc);
 	return env;
 }
 

@@ -97,6 +97,14 @@ char *frontend_read_error_log(const struct frontend *fe);
  */
 char *frontend_relay_environ(const struct frontend *fe);
 
+/*
+ * The PIDs of the relay processes now running from fe->dir/relay (the
+ * server's children as well as one we started), at most max of them, in
+ * /proc order.  Returns how many were found.
+ */
+size_t frontend_relay_pids(const struct frontend *fe, pid_t *pids,
+    size_t max);
+
 /* The fake OpenAI upstream (tests/fake_upstream/fake-upstream). */
 struct fake_upstream {
 	pid_t	pid;		/* 0 when stopped */

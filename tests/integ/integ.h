@@ -7,6 +7,7 @@
 #define TESTS_INTEG_INTEG_H
 
 #include <check.h>
+#include <stdbool.h>
 
 #include "tests/integ/frontend.h"
 
@@ -32,6 +33,13 @@ void	 req(const char *method, const char *target,
 void	 reset_fake(void);
 /* The one request upstream received; the caller puts *list. */
 struct json_object *only_upstream_request(struct json_object **list);
+/*
+ * Whether a log line holding needle reached the server: the error log,
+ * or the server's own output, where a relay writes the line of a request
+ * whose FastCGI connection is gone or cut (lighttpd -D keeps its
+ * children's stderr).
+ */
+bool	 relay_logged(const char *needle);
 
 /* The main suite, run through each front server in turn. */
 Suite	*relay_suite(const char *name);
@@ -78,5 +86,19 @@ Suite	*realtime_suite(const char *name);
 int	 wsbridge_fixture_start(const char *relay_bin);
 void	 wsbridge_fixture_stop(void);
 Suite	*wsbridge_suite(void);
+
+/*
+ * Fault injection (t_faults.c): the suite runs with the main relay.conf,
+ * the large one with a RELAY_TIMEOUT long enough for 2 GiB, the refused
+ * one with OPENAI_API_BASE at the URL refusing_upstream_open writes (a
+ * port bound and never listening; -1 if none could be had), closed by
+ * refusing_upstream_close after it.
+ */
+#define TEST_LARGE_RELAY_TIMEOUT_S	600
+Suite	*faults_suite(const char *name);
+Suite	*faults_large_suite(const char *name);
+Suite	*faults_refused_suite(const char *name);
+int	 refusing_upstream_open(char *url, size_t urlsz);
+void	 refusing_upstream_close(void);
 
 #endif

@@ -21,9 +21,10 @@ const char		*integ_fake_url;
 static char		 relay_bin[PATH_MAX];
 static int		 total_run, total_failed;
 
-/* relay.conf for a run; extra lines are appended. */
+/* relay.conf for a run with this RELAY_TIMEOUT; extra lines are appended. */
 static void
-relay_conf(char *buf, size_t bufsz, const char *fake_url, const char *extra)
+relay_conf_timeout(char *buf, size_t bufsz, const char *fake_url,
+    int timeout_s, const char *extra)
 {
 	/* The /v1 suffix proves the base is normalised, as the original's
 	 * .env.example wrote it. */
@@ -38,7 +39,14 @@ relay_conf(char *buf, size_t bufsz, const char *fake_url, const char *extra)
 	    "RELAY_STREAM_KEEPALIVE = 1\n"
 	    "RELAY_STREAM_FIRST_BYTE_TIMEOUT = 2\n"
 	    "RELAY_STREAM_IDLE_TIMEOUT = 3\n"
-	    "%s", fake_url, TEST_RELAY_TIMEOUT_S, TEST_MAX_JSON_BODY, extra);
+	    "%s", fake_url, timeout_s, TEST_MAX_JSON_BODY, extra);
+}
+
+/* relay.conf for a run; extra lines are appended. */
+static void
+relay_conf(char *buf, size_t bufsz, const char *fake_url, const char *extra)
+{
+	relay_conf_timeout(buf, bufsz, fake_url, TEST_RELAY_TIMEOUT_S, extra);
 }
 
 /*
@@ -135,6 +143,47 @@ run_behind(enum frontend_kind kind, const char *conf,
 	integ_frontend = NULL;
 }
 
+/*
+ * Fault injection behind the two servers that spawn the relay
+ * themselves, where a crashed relay would be replaced unseen but for its
+ * PID, and behind nginx, which streams request bodies to the relay (so
+ * client faults reach it); then 2 GiB answers under a deadline that
+ * allows them, and an upstream that refuses connections.
+ */
+static void
+run_faults(const struct frontend_file *keys, const char *fake_url)
+{
+	char	conf[2048], refusing[64];
+
+	relay_conf(conf, sizeof(conf), fake_url,
+	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_KEY_FILE = relay.key\n");
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
+	    faults_suite("faults-lighttpd"));
+	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
+	    faults_suite("faults-apache-fcgid"));
+	run_behind(FRONTEND_NGINX, conf, keys, 2, faults_suite("faults-nginx"));
+	relay_conf_timeout(conf, sizeof(conf), fake_url,
+	    TEST_LARGE_RELAY_TIMEOUT_S,
+	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_KEY_FILE = relay.key\n");
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
+	    faults_large_suite("faults-large-lighttpd"));
+	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
+	    faults_large_suite("faults-large-apache-fcgid"));
+	if (refusing_upstream_open(refusing, sizeof(refusing)) == -1) {
+		fputs("integ: no port for the refusing upstream\n", stderr);
+		total_run++;
+		total_failed++;
+		return;
+	}
+	relay_conf(conf, sizeof(conf), refusing,
+	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_KEY_FILE = relay.key\n");
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
+	    faults_refused_suite("faults-refused-lighttpd"));
+	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
+	    faults_refused_suite("faults-refused-apache-fcgid"));
+	refusing_upstream_close();
+}
+
 int
 main(void)
 {
@@ -189,6 +238,8 @@ main(void)
 	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
 	    files_suite("files-apache-fcgid"));
 	files_fixture_stop();
+
+	run_faults(keys, fake.base_url);
 
 	relay_conf(conf, sizeof(conf), fake.base_url,
 	    "RELAY_KEY_FILE = relay.key\n");

@@ -2,6 +2,10 @@
  * Steps every integration suite takes against the front server under
  * test and the fake upstream.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <json.h>
 
 #include "tests/integ/client.h"
@@ -29,4 +33,21 @@ only_upstream_request(struct json_object **list)
 	ck_assert_ptr_nonnull(*list);
 	ck_assert_uint_eq(json_object_array_length(*list), 1);
 	return json_object_array_get_idx(*list, 0);
+}
+
+bool
+relay_logged(const char *needle)
+{
+	char	*text = frontend_read_error_log(integ_frontend);
+	bool	 found = text != NULL && strstr(text, needle) != NULL;
+	FILE	*fp;
+	char	 line[2048];
+
+	free(text);
+	fp = fopen(integ_frontend->server_out, "r");
+	while (!found && fp != NULL && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, needle) != NULL;
+	if (fp != NULL)
+		fclose(fp);
+	return found;
 }

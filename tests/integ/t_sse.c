@@ -278,28 +278,6 @@ upstream_closed_after(double since)
 	return closed;
 }
 
-/*
- * Whether a log line holding needle reached the server: a relay whose
- * client left logs to its own stderr, which is the error log under
- * Apache and lighttpd's own stderr under lighttpd -D.
- */
-static bool
-logged(const char *needle)
-{
-	char	*text = frontend_read_error_log(integ_frontend);
-	bool	 found = text != NULL && strstr(text, needle) != NULL;
-	FILE	*fp;
-	char	 line[2048];
-
-	free(text);
-	fp = fopen(integ_frontend->server_out, "r");
-	while (!found && fp != NULL && fgets(line, sizeof(line), fp) != NULL)
-		found = strstr(line, needle) != NULL;
-	if (fp != NULL)
-		fclose(fp);
-	return found;
-}
-
 START_TEST(leaving_client_stops_the_upstream_call)
 {
 	struct stream	st = { 0 };
@@ -319,9 +297,9 @@ START_TEST(leaving_client_stops_the_upstream_call)
 	stream_free(&st);
 
 	for (tries = 0; tries < 40 &&
-	    !logged("route=/v1/responses status=499"); tries++)
+	    !relay_logged("route=/v1/responses status=499"); tries++)
 		usleep(50000);
-	ck_assert_msg(logged("route=/v1/responses status=499"),
+	ck_assert_msg(relay_logged("route=/v1/responses status=499"),
 	    "no 499 log line");
 }
 END_TEST

@@ -42,6 +42,10 @@ static const struct {
 	{ "{}{}", RERR_INVALID_JSON },
 	{ "{} x", RERR_INVALID_JSON },
 	{ "{\"a\":\"\xff\"}", RERR_INVALID_JSON },
+	/* Forms json-c's UTF-8 check lets through. */
+	{ "{\"a\":\"\xc0\xaf\"}", RERR_INVALID_JSON },
+	{ "{\"a\":\"\xed\xa0\x80\"}", RERR_INVALID_JSON },
+	{ "{\"a\":\"\xf4\x90\x80\x80\"}", RERR_INVALID_JSON },
 };
 
 START_TEST(json_objects)
