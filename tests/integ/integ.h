@@ -79,4 +79,12 @@ int	 wsbridge_fixture_start(const char *relay_bin);
 void	 wsbridge_fixture_stop(void);
 Suite	*wsbridge_suite(void);
 
+/*
+ * Worker recycling (t_recycle.c), with RELAY_MAX_REQUESTS =
+ * TEST_RECYCLE_N in relay.conf; a stream test where one worker serves
+ * everything (nginx, systemd).
+ */
+#define TEST_RECYCLE_N		5
+Suite	*recycle_suite(enum frontend_kind kind);
+
 #endif

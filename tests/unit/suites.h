@@ -17,5 +17,6 @@ Suite	*coverage_suite(void);
 Suite	*sse_suite(void);
 Suite	*openapi_suite(void);
 Suite	*realtime_suite(void);
+Suite	*budget_suite(void);
 
 #endif
