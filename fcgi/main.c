@@ -202,7 +202,11 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 				fprintf(stderr, "relay: worker process %d "
 				    "exited; starting another\n", (int)pid);
 				backoff = true;
-			}
+			} else if (kids[i].retiring && !stopping &&
+			    !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+				fprintf(stderr, "relay: retired worker process "
+				    "%d did not finish its requests cleanly\n",
+				    (int)pid);
 			kids[i] = kids[--nkids];
 		}
 	}

@@ -117,7 +117,8 @@ deaths_logged(const struct frontend *fe)
 {
 	static const char *const signs[] = {
 		"child exited", "child signalled", "child died",
-		"exited; starting another", "Sanitizer", "runtime error:",
+		"exited; starting another", "did not finish its requests",
+		"Sanitizer", "runtime error:",
 	};
 	const char	*paths[2] = { fe->error_log, fe->server_out };
 	char		 line[8192];
