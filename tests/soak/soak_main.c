@@ -111,15 +111,11 @@ text_add(struct text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-/* Lines of the logs saying a relay process died or was restarted. */
+/* Lines of the server's and the relay's logs holding any of signs. */
 static int
-deaths_logged(const struct frontend *fe)
+lines_logged(const struct frontend *fe, const char *const *signs,
+    size_t nsigns)
 {
-	static const char *const signs[] = {
-		"child exited", "child signalled", "child died",
-		"exited; starting another", "did not finish its requests",
-		"Sanitizer", "runtime error:",
-	};
 	const char	*paths[2] = { fe->error_log, fe->server_out };
 	char		 line[8192];
 	FILE		*fp;
@@ -130,7 +126,7 @@ deaths_logged(const struct frontend *fe)
 		if ((fp = fopen(paths[i], "r")) == NULL)
 			continue;
 		while (fgets(line, sizeof(line), fp) != NULL)
-			for (j = 0; j < sizeof(signs) / sizeof(signs[0]); j++)
+			for (j = 0; j < nsigns; j++)
 				if (strstr(line, signs[j]) != NULL) {
 					n++;
 					break;
@@ -140,10 +136,34 @@ deaths_logged(const struct frontend *fe)
 	return n;
 }
 
+/* A relay process died, or lighttpd saw one exit. */
+static int
+deaths_logged(const struct frontend *fe)
+{
+	static const char *const signs[] = {
+		"child exited", "child signalled", "child died",
+		"exited; starting another", "did not finish its requests",
+		"Sanitizer", "runtime error:",
+	};
+
+	return lines_logged(fe, signs, sizeof(signs) / sizeof(signs[0]));
+}
+
+/* Workers replaced after RELAY_MAX_REQUESTS. */
+static int
+recycles_logged(const struct frontend *fe)
+{
+	static const char *const signs[] = {
+		"(RELAY_MAX_REQUESTS); starting a fresh one",
+	};
+
+	return lines_logged(fe, signs, 1);
+}
+
 static void
 report(struct text *t, const struct settings *st,
     const struct soak_sample *s, size_t n, const struct soak_counts *c,
-    double slope, int deaths, double wall_s)
+    double slope, int deaths, int recycles, double wall_s)
 {
 	char		 when[64];
 	time_t		 now = time(NULL);
@@ -170,8 +190,9 @@ report(struct text *t, const struct settings *st,
 	    load[0]);
 	text_add(t, "**%s**: RSS slope after the %ld s warm-up **%+.1f "
 	    "KiB/min** (limit %.0f), %ld unexpected answers, %d relay "
-	    "process deaths logged.\n\n", pass ? "PASS" : "FAIL", st->warmup,
-	    slope, st->slope_max, c->unexpected, deaths);
+	    "process deaths logged, %d workers replaced after "
+	    "`RELAY_MAX_REQUESTS`.\n\n", pass ? "PASS" : "FAIL", st->warmup,
+	    slope, st->slope_max, c->unexpected, deaths, recycles);
 
 	text_add(t, "## The relay's processes\n\n"
 	    "RSS and threads summed over every relay process; VmHWM is the "
@@ -307,7 +328,7 @@ main(void)
 	slope = soak_rss_slope(samples, n, (double)st.warmup);
 	deaths = deaths_logged(&fe);
 	report(&out, &st, samples, n, &counts, slope, deaths,
-	    samples[n - 1].t_s);
+	    recycles_logged(&fe), samples[n - 1].t_s);
 	fputs(out.s, stdout);
 	if ((fp = fopen(st.results, "w")) != NULL) {
 		fputs(out.s, fp);
