@@ -60,7 +60,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
 .PHONY: all run check coverage coverage-check fuzz fuzz-replay deps-build deps-test deps-run clean \
-        bench deps-bench
+        bench deps-bench soak
 
 all: relay
 
@@ -229,9 +229,21 @@ bench: deps-build deps-bench
 	$(MAKE) relay tests/fake_upstream/fake-upstream tests/bench/run-bench
 	tests/bench/run-bench
 
+# Soak (tests/soak/): SOAK_SECONDS (default 600) of mixed load through
+# lighttpd with the relay's memory sampled; not part of make check.
+# Prints a markdown report and writes it to tests/soak/RESULTS.md.
+SOAK_SRC = $(wildcard tests/soak/*.c)
+
+tests/soak/run-soak: $(SOAK_SRC) tests/integ/frontend.c $(HEADERS) $(FLAVOUR)
+	$(CC) $(CFLAGS) -o $@ $(SOAK_SRC) tests/integ/frontend.c $(LDLIBS)
+
+soak: deps-build deps-run
+	$(MAKE) relay tests/fake_upstream/fake-upstream tests/soak/run-soak
+	tests/soak/run-soak
+
 clean:
 	rm -f relay $(RELAY_OBJ) tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
-	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san
+	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san tests/soak/run-soak
 	rm -f .flavour-*
 	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	rm -rf .gen

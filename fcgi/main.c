@@ -5,7 +5,8 @@
  * systemd with StandardInput=socket) it finds its listening socket on
  * fd 0.  Started by hand, --listen opens one, for nginx or
  * mod_proxy_fcgi.  --processes forks that many copies of the thread pool
- * on the same socket and replaces any that die.
+ * on the same socket and replaces any that die or retire
+ * (RELAY_MAX_REQUESTS).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -83,72 +84,133 @@ open_listen_socket(const char *addr)
 	return fd;
 }
 
+/* A worker process of the supervisor. */
+struct child {
+	pid_t	pid;
+	bool	retiring;	/* replaced already; finishing its requests */
+};
+
+static size_t
+count_active(const struct child *kids, size_t nkids)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < nkids; i++)
+		n += !kids[i].retiring;
+	return n;
+}
+
+/* Marks pid as retiring, if it is one of ours and active. */
+static void
+mark_retiring(struct child *kids, size_t nkids, pid_t pid, long max_requests)
+{
+	size_t	i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i].pid == pid && !kids[i].retiring) {
+			kids[i].retiring = true;
+			fprintf(stderr, "relay: worker process %d accepted its "
+			    "%ld requests (RELAY_MAX_REQUESTS); starting a "
+			    "fresh one\n", (int)pid, max_requests);
+		}
+}
+
 /*
- * Runs nprocs copies of the worker pool and replaces any that exit
- * unasked (one per second at most, so a crash loop cannot spin).
- * SIGTERM/SIGINT are passed on and waited for.
+ * Runs nprocs copies of the worker pool on listen_fd, which stays open
+ * here for as long as the supervisor runs.  A worker that retires
+ * (RELAY_MAX_REQUESTS) is replaced at once and finishes its requests
+ * beside its successor; one that exits unasked is replaced after a
+ * second, so a crash loop cannot spin.  SIGTERM/SIGINT are passed on and
+ * waited for.
  */
 static int
 supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 {
-	pid_t		*pids = calloc((size_t)nprocs, sizeof(*pids));
-	sigset_t	 set;
-	int		 sig, status, live = 0, stopping = 0;
-	long		 i;
-	pid_t		 pid;
-	bool		 respawn = false;
+	static const struct timespec	 now = { 0, 0 };
+	struct child			*kids = NULL;
+	size_t				 nkids = 0, cap = 0, i;
+	sigset_t			 set, workers_own, retire_only;
+	siginfo_t			 info;
+	int				 sig, status, stopping = 0;
+	bool				 backoff = false;
+	pid_t				 pid, self = getpid();
 
-	if (pids == NULL)
-		return 1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
+	sigemptyset(&workers_own);
+	sigaddset(&workers_own, SIGTERM);
+	sigaddset(&workers_own, SIGINT);
+	sigaddset(&workers_own, SIGCHLD);
+	set = workers_own;
+	sigaddset(&set, WORKER_RETIRE_SIGNAL);
+	sigemptyset(&retire_only);
+	sigaddset(&retire_only, WORKER_RETIRE_SIGNAL);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	for (;;) {
-		for (i = 0; i < nprocs && !stopping; i++) {
-			if (pids[i] != 0)
-				continue;
-			if (respawn)
+		while (!stopping && count_active(kids, nkids) < (size_t)nprocs) {
+			if (backoff)
 				sleep(1);
+			backoff = false;
+			if (nkids == cap) {
+				cap = cap ? cap * 2 : (size_t)nprocs * 2;
+				if ((kids = realloc(kids, cap *
+				    sizeof(*kids))) == NULL)
+					abort();
+			}
 			pid = fork();
 			if (pid == 0) {
 				/* Do not outlive a supervisor that was killed. */
 				prctl(PR_SET_PDEATHSIG, SIGTERM);
-				sigprocmask(SIG_UNBLOCK, &set, NULL);
+				sigprocmask(SIG_UNBLOCK, &workers_own, NULL);
 				_exit(workers_run(listen_fd, cfg,
-				    (int)nthreads) == 0 ? 0 : 1);
+				    (int)nthreads, self) == 0 ? 0 : 1);
 			}
-			if (pid > 0) {
-				pids[i] = pid;
-				live++;
+			if (pid < 0) {
+				backoff = true;
+				continue;
 			}
+			kids[nkids].pid = pid;
+			kids[nkids].retiring = false;
+			nkids++;
 		}
-		respawn = true;
-		if (live == 0)
+		if (nkids == 0)
 			break;
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		sig = sigwaitinfo(&set, &info);
 		if (sig == SIGTERM || sig == SIGINT) {
 			stopping = 1;
-			for (i = 0; i < nprocs; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGTERM);
+			for (i = 0; i < nkids; i++)
+				kill(kids[i].pid, SIGTERM);
 			continue;
 		}
+		if (sig == WORKER_RETIRE_SIGNAL) {
+			mark_retiring(kids, nkids, info.si_pid,
+			    cfg->max_requests);
+			continue;
+		}
+		if (sig != SIGCHLD)
+			continue;
+		/* A worker that retired and exited at once: its notice first. */
+		while (sigtimedwait(&retire_only, &info, &now) ==
+		    WORKER_RETIRE_SIGNAL)
+			mark_retiring(kids, nkids, info.si_pid,
+			    cfg->max_requests);
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (i = 0; i < nprocs; i++)
-				if (pids[i] == pid) {
-					pids[i] = 0;
-					live--;
-				}
-			if (!stopping)
+			for (i = 0; i < nkids && kids[i].pid != pid; i++)
+				continue;
+			if (i == nkids)
+				continue;
+			if (!kids[i].retiring && !stopping) {
 				fprintf(stderr, "relay: worker process %d "
 				    "exited; starting another\n", (int)pid);
+				backoff = true;
+			} else if (kids[i].retiring && !stopping &&
+			    !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+				fprintf(stderr, "relay: retired worker process "
+				    "%d did not finish its requests cleanly\n",
+				    (int)pid);
+			kids[i] = kids[--nkids];
 		}
 	}
-	free(pids);
+	free(kids);
 	return 0;
 }
 
@@ -299,10 +361,14 @@ main(int argc, char *argv[])
 	/* A vanished client must be a failed write, not a fatal signal. */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (processes > 1)
+	/*
+	 * Recycling needs a process that keeps the socket while workers
+	 * come and go: the supervisor, even for a single worker.
+	 */
+	if (processes > 1 || cfg.max_requests > 0)
 		rc = supervise(listen_fd, &cfg, processes, threads);
 	else
-		rc = workers_run(listen_fd, &cfg, (int)threads) == 0 ? 0 : 1;
+		rc = workers_run(listen_fd, &cfg, (int)threads, 0) == 0 ? 0 : 1;
 	/* Threads may still run after a timed-out drain: leave cfg alone. */
 	if (rc == 0) {
 		config_free(&cfg);

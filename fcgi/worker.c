@@ -25,6 +25,7 @@
 #include <fcgiapp.h>
 
 #include "fcgi/accesslog.h"
+#include "fcgi/budget.h"
 #include "fcgi/worker.h"
 #include "handlers/exchange.h"
 #include "handlers/upstream.h"
@@ -55,6 +56,7 @@
 struct pool {
 	int			 listen_fd;
 	const struct config	*config;
+	struct accept_budget	 budget;	/* RELAY_MAX_REQUESTS */
 	atomic_bool		 stopping;
 	atomic_int		 running;	/* threads not yet finished */
 	atomic_int		 idle;		/* threads not serving */
@@ -445,10 +447,20 @@ worker_main(void *arg)
 
 	FCGX_InitRequest(&req, pool->listen_fd, 0);
 	for (;;) {
-		rc = atomic_load(&pool->stopping) ? -1 : FCGX_Accept_r(&req);
+		if (atomic_load(&pool->stopping))
+			break;
+		/*
+		 * Once every request this process may accept is taken, its
+		 * threads end as they finish: none waits in accept.
+		 */
+		if (!budget_take(&pool->budget))
+			break;
+		rc = FCGX_Accept_r(&req);
 		if (rc == 0) {
 			/* Accepted, even if a stop came meanwhile: serve it. */
 			failures = 0;
+			if (budget_accepted(&pool->budget))
+				kill(getpid(), WORKER_RETIRE_SIGNAL);
 			if (atomic_fetch_sub(&pool->idle, 1) == 1)
 				/* Nobody left to accept. */
 				pool_grow(pool, 0);
@@ -456,6 +468,7 @@ worker_main(void *arg)
 			atomic_fetch_add(&pool->idle, 1);
 			continue;
 		}
+		budget_return(&pool->budget);
 		if (atomic_load(&pool->stopping))
 			break;
 		if (rc == -EINVAL) {
@@ -488,16 +501,42 @@ block_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
+	sigaddset(set, WORKER_RETIRE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
+/*
+ * The last request RELAY_MAX_REQUESTS allows was accepted: the
+ * supervisor starts a fresh process at once, and this one waits for
+ * what it accepted, streams included, however long they take (each has
+ * its own deadlines), unless a stop signal comes first.  Returns that
+ * signal, or 0 once every thread has finished.
+ */
+static int
+retire(struct pool *pool, const sigset_t *set, pid_t supervisor)
+{
+	struct timespec	tick = { 0, 100 * 1000 * 1000 };
+	int		sig;
+
+	if (supervisor != 0 && getppid() == supervisor)
+		kill(supervisor, WORKER_RETIRE_SIGNAL);
+	while (atomic_load(&pool->running) > 0) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			return sig;
+	}
+	return 0;
+}
+
 int
-workers_run(int listen_fd, const struct config *cfg, int nthreads)
+workers_run(int listen_fd, const struct config *cfg, int nthreads,
+    pid_t supervisor)
 {
 	struct pool	 pool;
 	sigset_t	 set;
 	struct timespec	 deadline;
 	int		 i, sig, started;
+	bool		 retiring = false;
 
 	memset(&pool, 0, sizeof(pool));
 	pool.listen_fd = listen_fd;
@@ -508,6 +547,7 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads)
 	atomic_init(&pool.stopping, false);
 	atomic_init(&pool.running, 0);
 	atomic_init(&pool.idle, 0);
+	budget_init(&pool.budget, cfg->max_requests);
 	pthread_attr_init(&pool.attr);
 	/* Workers run shallow call chains; 512 KiB keeps many cheap. */
 	pthread_attr_setstacksize(&pool.attr, 512 * 1024);
@@ -519,13 +559,24 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads)
 		do {
 			if (sigwait(&set, &sig) != 0)
 				sig = SIGTERM;
+			if (sig == WORKER_RETIRE_SIGNAL) {
+				retiring = true;
+				sig = retire(&pool, &set, supervisor);
+				break;
+			}
 		} while (sig != SIGTERM && sig != SIGINT);
 	}
 
 	/* Stop accepting; in-flight requests go on until the deadline. */
 	atomic_store(&pool.stopping, true);
 	FCGX_ShutdownPending();
-	shutdown(listen_fd, SHUT_RDWR);
+	/*
+	 * Shutting the socket down wakes the threads blocked in accept.  A
+	 * retiring process has none, and its successor accepts on the same
+	 * socket: it must stay open.
+	 */
+	if (!retiring)
+		shutdown(listen_fd, SHUT_RDWR);
 
 	pthread_mutex_lock(&pool.grow_lock);
 	started = pool.started;		/* no more can start now */

@@ -110,6 +110,10 @@ static const struct setting settings[SETTING__MAX] = {
 	    "Seconds a bridged session may last in all."),
 	S(RELAY_SHUTDOWN_GRACE, INT, "20", 0, 3600, 0,
 	    "Seconds in-flight requests may take to finish after SIGTERM."),
+	S(RELAY_MAX_REQUESTS, INT, "0", 0, 1000000000, 0,
+	    "Requests a worker process accepts before it is replaced by a "
+	    "fresh one (the in-flight ones, streams included, finish first); "
+	    "0 for never. A guard against slow leaks."),
 	S(DEFAULT_MODEL, STRING, "gpt-4o-mini", 0, 0, 0,
 	    "Model reported by health and relay_info."),
 	S(RELAY_NAME, STRING, "OpenAI relay", 0, 0, 0,
@@ -305,6 +309,7 @@ config_build(const char *const values[SETTING__MAX], struct config *cfg,
 		[SETTING_RELAY_FETCH_TIMEOUT] = &cfg->fetch_timeout_s,
 		[SETTING_RELAY_THREADS] = &cfg->threads,
 		[SETTING_RELAY_SHUTDOWN_GRACE] = &cfg->shutdown_grace_s,
+		[SETTING_RELAY_MAX_REQUESTS] = &cfg->max_requests,
 		[SETTING_RELAY_STREAM_KEEPALIVE] = &cfg->stream_keepalive_s,
 		[SETTING_RELAY_STREAM_FIRST_BYTE_TIMEOUT] =
 		    &cfg->stream_first_byte_timeout_s,

@@ -35,6 +35,7 @@ enum setting_id {
 	SETTING_RELAY_VIDEO_SECONDS,
 	SETTING_RELAY_THREADS,
 	SETTING_RELAY_SHUTDOWN_GRACE,
+	SETTING_RELAY_MAX_REQUESTS,
 	SETTING_RELAY_STREAM_KEEPALIVE,
 	SETTING_RELAY_STREAM_FIRST_BYTE_TIMEOUT,
 	SETTING_RELAY_STREAM_IDLE_TIMEOUT,
@@ -102,6 +103,7 @@ struct config {
 	char			*video_seconds;
 	long			 threads;
 	long			 shutdown_grace_s;
+	long			 max_requests;	/* per worker process; 0: no limit */
 	long			 stream_keepalive_s;
 	long			 stream_first_byte_timeout_s;
 	long			 stream_idle_timeout_s;

@@ -493,6 +493,36 @@ int respond_json(struct respond_ctx *ctx, int status, json_object *obj)
 	return rc == 0 && keep ? 0 : -1;
 }
 
+/*
+ * A JSON request naming the model "fake-status-NNN" (NNN from 400 to
+ * 599) gets that status and an OpenAI-shaped error.  Unlike a script,
+ * which the next request of any test takes, it belongs to the request
+ * that asks for it: make soak sends these among concurrent requests.
+ */
+static int respond_model_status(struct respond_ctx *ctx, int *rc)
+{
+	const char *model = request_model(ctx, "");
+	json_object *o, *err;
+	char *end;
+	long status;
+
+	if (strncmp(model, "fake-status-", 12) != 0)
+		return 0;
+	status = strtol(model + 12, &end, 10);
+	if (*end != '\0' || status < 400 || status > 599)
+		return 0;
+	o = json_object_new_object();
+	err = json_object_new_object();
+	json_object_object_add(err, "message",
+			       json_object_new_string("Scripted by the model name."));
+	json_object_object_add(err, "type", json_object_new_string("server_error"));
+	json_object_object_add(err, "param", NULL);
+	json_object_object_add(err, "code", json_object_new_string("fake_status"));
+	json_object_object_add(o, "error", err);
+	*rc = respond_json(ctx, (int)status, o);
+	return 1;
+}
+
 int respond_default(struct respond_ctx *ctx)
 {
 	const struct http_request *req = ctx->req;
@@ -503,7 +533,7 @@ int respond_default(struct respond_ctx *ctx)
 	json_object *answer;
 	int rc;
 
-	if (emul_respond(ctx, &rc))
+	if (respond_model_status(ctx, &rc) || emul_respond(ctx, &rc))
 		return rc;
 	if ((is_responses || is_chat) && request_streams(ctx)) {
 		struct sse_plan plan = {

@@ -101,4 +101,12 @@ Suite	*faults_refused_suite(const char *name);
 int	 refusing_upstream_open(char *url, size_t urlsz);
 void	 refusing_upstream_close(void);
 
+/*
+ * Worker recycling (t_recycle.c), with RELAY_MAX_REQUESTS =
+ * TEST_RECYCLE_N in relay.conf; a stream test where one worker serves
+ * everything (nginx, systemd).
+ */
+#define TEST_RECYCLE_N		5
+Suite	*recycle_suite(enum frontend_kind kind);
+
 #endif

@@ -18,6 +18,10 @@
 const struct frontend	*integ_frontend;
 const char		*integ_fake_url;
 
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+#define RECYCLE_N_TEXT	XSTR(TEST_RECYCLE_N)
+
 static char		 relay_bin[PATH_MAX];
 static int		 total_run, total_failed;
 
@@ -255,6 +259,20 @@ main(void)
 	    "RELAY_KEY_FILE = relay.key\n"
 	    "RELAY_PUBLIC_URL = " TEST_PUBLIC_URL "/v1\n");
 	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, public_url_suite());
+
+	/* Worker recycling behind each way the relay is started. */
+	relay_conf(conf, sizeof(conf), fake.base_url,
+	    "OPENAI_API_KEY_FILE = openai.key\n"
+	    "RELAY_KEY_FILE = relay.key\n"
+	    "RELAY_MAX_REQUESTS = " RECYCLE_N_TEXT "\n");
+	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
+	    recycle_suite(FRONTEND_LIGHTTPD));
+	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
+	    recycle_suite(FRONTEND_APACHE_FCGID));
+	run_behind(FRONTEND_NGINX, conf, keys, 2,
+	    recycle_suite(FRONTEND_NGINX));
+	run_behind(FRONTEND_SYSTEMD, conf, keys, 2,
+	    recycle_suite(FRONTEND_SYSTEMD));
 
 	fake_upstream_stop(&fake);
 	curl_global_cleanup();

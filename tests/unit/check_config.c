@@ -36,6 +36,7 @@ START_TEST(defaults)
 	ck_assert(cfg.auth_enabled);
 	ck_assert_int_eq(cfg.timeout_s, 120);
 	ck_assert_int_eq(cfg.connect_timeout_s, 10);
+	ck_assert_int_eq(cfg.max_requests, 0);
 	ck_assert_uint_eq(cfg.nkeys, 0);
 	ck_assert_str_eq(cfg.openai_api_key, "");
 	config_free(&cfg);
@@ -104,6 +105,10 @@ static const struct {
 	{ SETTING_OPENAI_ORGANIZATION, "org-123", 1 },
 	{ SETTING_OPENAI_ORGANIZATION, "org\r\nX-Evil: 1", 0 },
 	{ SETTING_RELAY_NAME, "", 1 },
+	{ SETTING_RELAY_MAX_REQUESTS, "0", 1 },
+	{ SETTING_RELAY_MAX_REQUESTS, "5000", 1 },
+	{ SETTING_RELAY_MAX_REQUESTS, "-1", 0 },
+	{ SETTING_RELAY_MAX_REQUESTS, "1e3", 0 },
 };
 
 START_TEST(values_validated)

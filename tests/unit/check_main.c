@@ -21,6 +21,7 @@ main(void)
 	srunner_add_suite(sr, openapi_suite());
 	srunner_add_suite(sr, realtime_suite());
 	srunner_add_suite(sr, utf8_suite());
+	srunner_add_suite(sr, budget_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

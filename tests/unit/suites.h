@@ -18,5 +18,6 @@ Suite	*sse_suite(void);
 Suite	*openapi_suite(void);
 Suite	*realtime_suite(void);
 Suite	*utf8_suite(void);
+Suite	*budget_suite(void);
 
 #endif

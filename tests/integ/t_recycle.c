@@ -1,0 +1,318 @@
+/*
+ * Worker recycling (RELAY_MAX_REQUESTS = TEST_RECYCLE_N) through a real
+ * front server: every request of several rounds of N is answered, the
+ * processes serving them change (workers retire and are replaced by the
+ * relay's supervisor), while the process the front server started stays
+ * (it never sees an exit).  Where one worker serves everything, a stream
+ * open while its worker retires still arrives whole.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json.h>
+
+#include "tests/integ/client.h"
+#include "tests/integ/integ.h"
+
+#define AUTH		"Authorization: Bearer " TEST_RELAY_KEY
+#define JSON_CT		"Content-Type: application/json"
+#define ROUNDS		4	/* requests sent: ROUNDS * TEST_RECYCLE_N */
+#define PROCS_MAX	64
+#define STREAM_EVENTS	20
+
+/* The relay's processes now: supervisors (the front server's) and workers. */
+struct relay_procs {
+	pid_t	sup[PROCS_MAX], work[PROCS_MAX];
+	size_t	nsup, nwork;
+};
+
+static bool
+is_relay(const char *exe, pid_t pid)
+{
+	char	path[64], buf[PATH_MAX];
+	ssize_t	n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strcmp(buf, exe) == 0;
+}
+
+static pid_t
+parent_of(pid_t pid)
+{
+	char	path[64], line[256];
+	FILE	*fp;
+	int	ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(fp);
+	return (pid_t)ppid;
+}
+
+static void
+relay_procs(struct relay_procs *rp)
+{
+	char		 exe[PATH_MAX], *end;
+	DIR		*proc = opendir("/proc");
+	struct dirent	*de;
+	pid_t		 pid;
+
+	memset(rp, 0, sizeof(*rp));
+	snprintf(exe, sizeof(exe), "%s/relay", integ_frontend->dir);
+	ck_assert_ptr_nonnull(proc);
+	while ((de = readdir(proc)) != NULL) {
+		pid = (pid_t)strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || !is_relay(exe, pid))
+			continue;
+		if (is_relay(exe, parent_of(pid))) {
+			if (rp->nwork < PROCS_MAX)
+				rp->work[rp->nwork++] = pid;
+		} else if (rp->nsup < PROCS_MAX)
+			rp->sup[rp->nsup++] = pid;
+	}
+	closedir(proc);
+}
+
+/* Adds the pids not yet in set; returns the new size. */
+static size_t
+add_pids(pid_t *set, size_t n, const pid_t *pids, size_t npids)
+{
+	size_t	i, j;
+
+	for (i = 0; i < npids; i++) {
+		for (j = 0; j < n && set[j] != pids[i]; j++)
+			continue;
+		if (j == n && n < PROCS_MAX * 4)
+			set[n++] = pids[i];
+	}
+	return n;
+}
+
+static bool
+alive(pid_t pid)
+{
+	return kill(pid, 0) == 0;
+}
+
+/* How often the string occurs in the front server's logs. */
+static int
+log_count(const char *needle)
+{
+	char	*log = frontend_read_error_log(integ_frontend);
+	char	 line[8192];
+	FILE	*fp = fopen(integ_frontend->server_out, "r");
+	int	 n = 0;
+	char	*p;
+
+	for (p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	while (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
+		n += strstr(line, needle) != NULL;
+	if (fp != NULL)
+		fclose(fp);
+	free(log);
+	return n;
+}
+
+static void
+embeddings_ok(int i)
+{
+	static const char *const h[] = { AUTH, JSON_CT, NULL };
+	struct json_object	*root, *data;
+	struct response		 r;
+	char			 body[128];
+
+	snprintf(body, sizeof(body), "{\"model\":\"text-embedding-3-small\","
+	    "\"input\":\"request %d\"}", i);
+	req("POST", "/v1/embeddings", h, body, strlen(body), &r);
+	ck_assert_msg(r.status == 200, "request %d: %ld %s", i, r.status,
+	    r.body);
+	root = response_json(&r);
+	ck_assert_msg(root != NULL && json_object_object_get_ex(root, "data",
+	    &data) && json_object_array_length(data) == 1,
+	    "request %d: %s", i, r.body);
+	json_object_put(root);
+	response_free(&r);
+}
+
+START_TEST(every_request_served_across_recycles)
+{
+	struct relay_procs	 now, start;
+	pid_t			 sups[PROCS_MAX * 4], works[PROCS_MAX * 4];
+	size_t			 nsups, nworks, i, retired_min, total;
+	char			 needle[96];
+
+	relay_procs(&start);
+	ck_assert_msg(start.nsup > 0, "no relay process found");
+	nsups = add_pids(sups, 0, start.sup, start.nsup);
+	nworks = add_pids(works, 0, start.work, start.nwork);
+	total = ROUNDS * TEST_RECYCLE_N;
+	for (i = 0; i < total; i++) {
+		embeddings_ok((int)i);
+		relay_procs(&now);
+		nsups = add_pids(sups, nsups, now.sup, now.nsup);
+		nworks = add_pids(works, nworks, now.work, now.nwork);
+	}
+	/*
+	 * However the front server spread them, each of its processes can
+	 * have held back at most N - 1 without a worker retiring.
+	 */
+	retired_min = total > nsups * (TEST_RECYCLE_N - 1) ?
+	    (total - nsups * (TEST_RECYCLE_N - 1) + TEST_RECYCLE_N - 1) /
+	    TEST_RECYCLE_N : 0;
+	ck_assert_msg(retired_min > 0, "too few requests to prove anything");
+	ck_assert_msg(nworks >= nsups + retired_min, "%zu worker processes "
+	    "served %zu requests under %zu front-server processes; at least "
+	    "%zu retirements expected", nworks, total, nsups, retired_min);
+	snprintf(needle, sizeof(needle), "accepted its %d requests "
+	    "(RELAY_MAX_REQUESTS)", TEST_RECYCLE_N);
+	ck_assert_int_ge(log_count(needle), (int)retired_min);
+	/* The front server never saw its process go. */
+	for (i = 0; i < start.nsup; i++)
+		ck_assert_msg(alive(start.sup[i]), "relay %d exited",
+		    (int)start.sup[i]);
+}
+END_TEST
+
+struct stream {
+	pthread_t	 thread;
+	long		 status;
+	char		*raw;
+	size_t		 len;
+};
+
+static size_t
+stream_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct stream	*st = arg;
+	size_t		 n = size * nmemb;
+
+	/* Not ck_assert: this runs in the stream's own thread. */
+	if ((st->raw = realloc(st->raw, st->len + n + 1)) == NULL)
+		abort();
+	memcpy(st->raw + st->len, ptr, n);
+	st->len += n;
+	st->raw[st->len] = '\0';
+	return n;
+}
+
+static void *
+stream_main(void *arg)
+{
+	struct stream		*st = arg;
+	CURL			*c = curl_easy_init();
+	struct curl_slist	*h = NULL;
+	char			 url[256];
+
+	snprintf(url, sizeof(url), "%s/v1/responses",
+	    integ_frontend->base_url);
+	h = curl_slist_append(h, AUTH);
+	h = curl_slist_append(h, JSON_CT);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+	    "{\"model\":\"gpt-test\",\"input\":\"hi\",\"stream\":true}");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, st);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int	n = 0;
+
+	for (; hay != NULL && (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+/* Only where one worker serves every request (nginx, systemd). */
+START_TEST(stream_outlives_its_retiring_worker)
+{
+	struct relay_procs	 before, now;
+	struct stream		 st = { 0 };
+	pid_t			 old;
+	int			 i, waited;
+	bool			 replaced = false;
+
+	/* Workers retired by the test before finish within moments. */
+	for (waited = 0; relay_procs(&before), before.nwork > 1 &&
+	    waited < 200; waited++)
+		usleep(50000);
+	ck_assert_uint_eq(before.nwork, 1);
+	old = before.work[0];
+	/* STREAM_EVENTS events, 100 ms apart: open while N requests pass. */
+	fake_script(integ_fake_url,
+	    "{\"sse\":{\"events\":20,\"interval_ms\":100},\"times\":1}");
+	ck_assert_int_eq(pthread_create(&st.thread, NULL, stream_main, &st),
+	    0);
+	/* The stream has reached upstream (and taken the script). */
+	for (waited = 0; fake_request_count(integ_fake_url) < 1 &&
+	    waited < 200; waited++)
+		usleep(50000);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 1);
+	/* Requests until the stream's worker has taken its last one. */
+	for (i = 0; i <= TEST_RECYCLE_N && !replaced; i++) {
+		embeddings_ok(i);
+		relay_procs(&now);
+		replaced = now.nwork > 0 && (now.nwork > 1 ||
+		    now.work[0] != old);
+	}
+	ck_assert_msg(replaced, "worker %d was not replaced", (int)old);
+	ck_assert_msg(alive(old), "worker %d left with its stream open",
+	    (int)old);
+	ck_assert_int_eq(pthread_join(st.thread, NULL), 0);
+	ck_assert_int_eq(st.status, 200);
+	ck_assert_msg(count(st.raw, "event: response.output_text.delta") ==
+	    STREAM_EVENTS && strstr(st.raw, "data: [DONE]") != NULL,
+	    "stream cut short: %s", st.raw);
+	/* Its last request done, the retired worker goes. */
+	for (waited = 0; alive(old) && waited < 200; waited++)
+		usleep(50000);
+	ck_assert_msg(!alive(old), "retired worker %d still runs", (int)old);
+	free(st.raw);
+}
+END_TEST
+
+Suite *
+recycle_suite(enum frontend_kind kind)
+{
+	static char	 names[FRONTEND__MAX][64];	/* Check keeps the pointer */
+	char		*name = names[(unsigned)kind % FRONTEND__MAX];
+	Suite		*s;
+	TCase		*tc;
+
+	snprintf(name, sizeof(names[0]), "recycle-%s", frontend_name(kind));
+	s = suite_create(name);
+	tc = tcase_create(name);
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, reset_fake, NULL);
+	tcase_add_test(tc, every_request_served_across_recycles);
+	if (kind == FRONTEND_NGINX || kind == FRONTEND_SYSTEMD)
+		tcase_add_test(tc, stream_outlives_its_retiring_worker);
+	suite_add_tcase(s, tc);
+	return s;
+}
