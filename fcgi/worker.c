@@ -3,9 +3,9 @@
  * accept() with a mutex for old platforms; Linux wakes one thread per
  * connection by itself, and the mutex cost two futex calls a request
  * (measured with strace in make bench), so threads accept directly.
- * Signals are blocked
- * in every thread and taken synchronously by the main thread, which then
- * shuts the listening socket down so blocked accepts return.
+ * Signals are blocked in every thread and taken synchronously by the
+ * main thread, which sets the pool stopping; threads blocked in accept
+ * see that within ACCEPT_WAKE_S.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,15 @@
 #include "openapi/origin.h"
 #include "policy/config.h"
 #include "policy/xalloc.h"
+
+/*
+ * How long a thread waits in accept before it looks whether the pool is
+ * stopping.  Stopping does not shut the listening socket down to wake
+ * them: the socket may be shared (sibling workers, the supervisor and
+ * the successor of a retiring worker, systemd's relay.socket), and a
+ * shut-down socket stops listening for every process that holds it.
+ */
+#define ACCEPT_WAKE_S		1
 
 /* Consecutive accept failures after which the pool gives up. */
 #define ACCEPT_FAILURES_MAX	50
@@ -471,14 +481,8 @@ worker_main(void *arg)
 		budget_return(&pool->budget);
 		if (atomic_load(&pool->stopping))
 			break;
-		if (rc == -EINVAL) {
-			/*
-			 * The socket was shut down: a sibling process sharing
-			 * it is stopping, so this one stops too.
-			 */
-			kill(getpid(), SIGTERM);
-			break;
-		}
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			continue;	/* ACCEPT_WAKE_S passed: look again */
 		fprintf(stderr, "relay: accept failed (%d)\n", rc);
 		if (++failures >= ACCEPT_FAILURES_MAX) {
 			/* Not a transient error: stop the whole process. */
@@ -536,7 +540,6 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 	sigset_t	 set;
 	struct timespec	 deadline;
 	int		 i, sig, started;
-	bool		 retiring = false;
 
 	memset(&pool, 0, sizeof(pool));
 	pool.listen_fd = listen_fd;
@@ -548,6 +551,11 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 	atomic_init(&pool.running, 0);
 	atomic_init(&pool.idle, 0);
 	budget_init(&pool.budget, cfg->max_requests);
+	/* The timeout belongs to the socket, so it holds for every process
+	 * sharing it: relay workers, which all expect it. */
+	if (setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO,
+	    &(struct timeval){ ACCEPT_WAKE_S, 0 }, sizeof(struct timeval)) == -1)
+		perror("relay: SO_RCVTIMEO on the listening socket");
 	pthread_attr_init(&pool.attr);
 	/* Workers run shallow call chains; 512 KiB keeps many cheap. */
 	pthread_attr_setstacksize(&pool.attr, 512 * 1024);
@@ -560,7 +568,6 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 			if (sigwait(&set, &sig) != 0)
 				sig = SIGTERM;
 			if (sig == WORKER_RETIRE_SIGNAL) {
-				retiring = true;
 				sig = retire(&pool, &set, supervisor);
 				break;
 			}
@@ -570,13 +577,6 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 	/* Stop accepting; in-flight requests go on until the deadline. */
 	atomic_store(&pool.stopping, true);
 	FCGX_ShutdownPending();
-	/*
-	 * Shutting the socket down wakes the threads blocked in accept.  A
-	 * retiring process has none, and its successor accepts on the same
-	 * socket: it must stay open.
-	 */
-	if (!retiring)
-		shutdown(listen_fd, SHUT_RDWR);
 
 	pthread_mutex_lock(&pool.grow_lock);
 	started = pool.started;		/* no more can start now */

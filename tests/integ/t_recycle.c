@@ -297,6 +297,30 @@ START_TEST(stream_outlives_its_retiring_worker)
 }
 END_TEST
 
+/*
+ * A worker stopped on its own (SIGTERM to it, not to the supervisor)
+ * must leave the listening socket it shares with its successor, the
+ * supervisor and systemd listening: it used to shut the socket down on
+ * its way out, and every later request failed.
+ */
+START_TEST(a_worker_stopped_alone_leaves_the_socket_listening)
+{
+	struct relay_procs	 before;
+	pid_t			 victim;
+	int			 i, waited;
+
+	relay_procs(&before);
+	ck_assert_uint_ge(before.nwork, 1);
+	victim = before.work[0];
+	ck_assert_int_eq(kill(victim, SIGTERM), 0);
+	for (waited = 0; alive(victim) && waited < 200; waited++)
+		usleep(50000);
+	ck_assert_msg(!alive(victim), "worker %d did not stop", (int)victim);
+	for (i = 0; i < 3; i++)
+		embeddings_ok(i);
+}
+END_TEST
+
 Suite *
 recycle_suite(enum frontend_kind kind)
 {
@@ -311,8 +335,11 @@ recycle_suite(enum frontend_kind kind)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, reset_fake, NULL);
 	tcase_add_test(tc, every_request_served_across_recycles);
-	if (kind == FRONTEND_NGINX || kind == FRONTEND_SYSTEMD)
+	if (kind == FRONTEND_NGINX || kind == FRONTEND_SYSTEMD) {
 		tcase_add_test(tc, stream_outlives_its_retiring_worker);
+		tcase_add_test(tc,
+		    a_worker_stopped_alone_leaves_the_socket_listening);
+	}
 	suite_add_tcase(s, tc);
 	return s;
 }
