@@ -147,8 +147,9 @@ check: deps-build deps-test
 	$(MAKE) -s coverage-check
 
 # Fuzzing (libFuzzer, clang from Debian): one driver per request-path
-# parser.  `make fuzz` fuzzes each for FUZZ_SECONDS, adding what it finds
-# to tests/fuzz/work/; `make check` replays the committed corpus.
+# parser.  `make fuzz` fuzzes each for FUZZ_SECONDS with its dictionary
+# (tests/fuzz/<target>.dict), adding what it finds to tests/fuzz/work/;
+# `make check` replays the committed corpus.
 FUZZ_TARGETS = route proxy base64 sse multipart json fetch config
 FUZZ_SECONDS ?= 180
 FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c tests/fuzz/fuzz_util.c
@@ -170,8 +171,9 @@ fuzz-replay: $(FUZZ_TARGETS:%=tests/fuzz/replay-%)
 fuzz: deps-build $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p tests/fuzz/work/$$t tests/fuzz/artifacts; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	    tests/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=tests/fuzz/artifacts/$$t- \
+	        -artifact_prefix=tests/fuzz/artifacts/$$t- $$dict \
 	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
 	        grep -E '^(stat::number_of_executed_units|==|SUMMARY)' | sed "s/^/$$t: /"; \
 	done
