@@ -150,9 +150,10 @@ check: deps-build deps-test
 # parser.  `make fuzz` fuzzes each for FUZZ_SECONDS with its dictionary
 # (tests/fuzz/<target>.dict), adding what it finds to tests/fuzz/work/;
 # `make check` replays the committed corpus.
-FUZZ_TARGETS = route proxy base64 sse multipart json fetch config
+FUZZ_TARGETS = route proxy base64 sse multipart json fetch config params
 FUZZ_SECONDS ?= 180
-FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c tests/fuzz/fuzz_util.c
+FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c fcgi/params.c openapi/origin.c \
+               tests/fuzz/fuzz_util.c
 FUZZ_FLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -I. \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
@@ -160,8 +161,8 @@ tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_uti
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(LIB_OBJ) $(LDLIBS)
 
 tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c) -o $@ $< $(FUZZ_SRC) \
-	    $(shell pkg-config --libs json-c)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c fcgi) -o $@ $< $(FUZZ_SRC) \
+	    $(shell pkg-config --libs json-c fcgi)
 
 fuzz-replay: $(FUZZ_TARGETS:%=tests/fuzz/replay-%)
 	@for t in $(FUZZ_TARGETS); do \
