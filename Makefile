@@ -35,7 +35,7 @@ endif
 DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev \
             libwebsockets-dev
 DEB_TEST  = check lighttpd lighttpd-mod-openssl openssl apache2 \
-            libapache2-mod-fcgid chromium nginx systemd
+            libapache2-mod-fcgid chromium nginx systemd valgrind
 DEB_RUN   = lighttpd
 DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid
 
@@ -60,7 +60,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
 .PHONY: all run check coverage coverage-check fuzz fuzz-replay deps-build deps-test deps-run clean \
-        bench deps-bench
+        bench deps-bench valgrind
 
 all: relay
 
@@ -136,13 +136,23 @@ tests/unit/run-unit-san: $(UNIT_SRC) $(LIB_SRC) $(HEADERS)
 	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ \
 	    $(UNIT_SRC) $(LIB_SRC) $(LDLIBS) $(CHECK_LIBS)
 
+# The relay itself with the sanitizers, the same way: `make check` runs
+# the integration suites behind SAN_KINDS against it.  A report in a
+# server's log (LeakSanitizer's at exit included) fails the run.
+relay-san: $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(HEADERS)
+	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) -o $@ \
+	    $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(LDLIBS)
+SAN_KINDS ?= lighttpd,apache-fcgid
+
 check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
-	    tests/fake_ws/fake-ws tests/unit/run-unit-san \
+	    tests/fake_ws/fake-ws tests/unit/run-unit-san relay-san \
 	    tests/openapi/node_modules/.package-lock.json
 	tests/unit/run-unit
 	ASAN_OPTIONS=detect_leaks=1 tests/unit/run-unit-san
 	tests/integ/run-integ
+	RELAY_BIN=relay-san INTEG_KINDS=$(SAN_KINDS) CK_TIMEOUT_MULTIPLIER=4 \
+	    tests/integ/run-integ
 	$(MAKE) -s fuzz-replay
 	$(MAKE) -s coverage-check
 
@@ -178,6 +188,17 @@ fuzz: deps-build $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
 	        grep -E '^(stat::number_of_executed_units|==|SUMMARY)' | sed "s/^/$$t: /"; \
 	done
+
+# The integration suites with the relay under valgrind (memcheck, definite
+# leaks counted as errors; one log per relay process, any error fails
+# the run), behind VALGRIND_KINDS (empty: every front kind).  Valgrind
+# slows the relay 20-50 times, hence the timeout multiplier.
+VALGRIND_KINDS ?=
+valgrind: deps-build deps-test
+	$(MAKE) relay tests/fake_upstream/fake-upstream tests/integ/run-integ \
+	    tests/fake_ws/fake-ws tests/openapi/node_modules/.package-lock.json
+	INTEG_VALGRIND=1 INTEG_KINDS=$(VALGRIND_KINDS) CK_TIMEOUT_MULTIPLIER=10 \
+	    tests/integ/run-integ
 
 # OpenAI's published API description, beside the repository in CI.
 OPENAI_SPEC ?= ../shared/openai/openapi.json
@@ -234,7 +255,7 @@ bench: deps-build deps-bench
 
 clean:
 	rm -f relay $(RELAY_OBJ) tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
-	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san
+	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san relay-san
 	rm -f .flavour-*
 	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	rm -rf .gen

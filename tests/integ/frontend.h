@@ -19,6 +19,7 @@
 #ifndef TESTS_INTEG_FRONTEND_H
 #define TESTS_INTEG_FRONTEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -83,6 +84,27 @@ int frontend_start(struct frontend *fe, enum frontend_kind kind,
  * removes the temp dir.  Safe to call twice, and on a zeroed struct.
  */
 void frontend_stop(struct frontend *fe);
+
+/*
+ * Stops every process as frontend_stop does but keeps the temp dir, so
+ * what the relay wrote as it exited (a LeakSanitizer report, valgrind's
+ * summary) can be read before frontend_stop removes it.
+ */
+void frontend_halt(struct frontend *fe);
+
+/*
+ * Whether the relay runs under valgrind: INTEG_VALGRIND set (not "0").
+ * The relay copy is then a script that execs valgrind on the binary
+ * (see frontend.c), and CK_TIMEOUT_MULTIPLIER should be raised.
+ */
+bool frontend_valgrind(void);
+
+/*
+ * After frontend_halt: how many of the relay processes' valgrind logs
+ * report an error or lack their closing summary; each is printed to
+ * stderr.  0 when not under valgrind.
+ */
+int frontend_valgrind_errors(const struct frontend *fe);
 
 /*
  * The server's error log (where the relay's per-request log lines land)

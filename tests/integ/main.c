@@ -3,6 +3,11 @@
  * mod_fcgid (from the shipped deploy/ configs), talking to a fake OpenAI
  * upstream that records what it receives.  Every server is started here
  * on loopback and stopped by PID.
+ *
+ * The environment picks what runs: RELAY_BIN the relay binary (default
+ * ./relay; make check also runs an ASan+UBSan build), INTEG_KINDS a
+ * comma-separated list of front kinds (default all; see frontend_name),
+ * INTEG_VALGRIND=1 the relay under valgrind (see frontend.h).
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -78,33 +83,77 @@ run_suite(Suite *s)
 	srunner_free(sr);
 }
 
-/* A line a sanitizer writes when it finds something (make check SAN=1). */
-static bool
+/*
+ * Where a sanitizer's report begins in text (make check runs the relay
+ * built with them), or NULL.
+ */
+static const char *
 sanitizer_report(const char *text)
 {
-	return strstr(text, "Sanitizer") != NULL ||
-	    strstr(text, "runtime error:") != NULL;
+	const char	*at = strstr(text, "Sanitizer");
+
+	return at != NULL ? at : strstr(text, "runtime error:");
+}
+
+/* The start of a report, for the run's output: reports hold no keys. */
+static void
+print_report(const struct frontend *fe, const char *text, const char *at)
+{
+	while (at > text && at[-1] != '\n')
+		at--;
+	fprintf(stderr, "integ: sanitizer report in %s's logs:\n%.3000s\n",
+	    frontend_name(fe->kind), at);
+}
+
+/* The whole of path as a string the caller frees; NULL if unreadable. */
+static char *
+read_all(const char *path)
+{
+	FILE	*fp = fopen(path, "r");
+	char	*text = NULL;
+	size_t	 len = 0, n;
+	char	 buf[65536];
+
+	if (fp == NULL)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if ((text = realloc(text, len + n + 1)) == NULL)
+			abort();
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	fclose(fp);
+	if (text == NULL && (text = calloc(1, 1)) == NULL)
+		abort();
+	text[len] = '\0';
+	return text;
 }
 
 /*
- * Every log line the server and the relay wrote during a suite must be
- * free of keys and of sanitizer reports; either counts as one failed
+ * Every log line the server and the relay wrote, up to their exit, must
+ * be free of keys and of sanitizer reports; either counts as one failed
  * check.
  */
 static void
 logs_keep_secrets(const struct frontend *fe)
 {
-	char	*log = frontend_read_error_log(fe);
-	FILE	*fp = fopen(fe->server_out, "r");
-	char	 line[8192];
-	bool	 leaked = log != NULL && (secret_in(log, strlen(log)) ||
-	    sanitizer_report(log));
+	char		*logs[2] = { frontend_read_error_log(fe),
+	    read_all(fe->server_out) };
+	const char	*at;
+	bool		 leaked = false;
+	size_t		 i;
 
-	while (!leaked && fp != NULL && fgets(line, sizeof(line), fp) != NULL)
-		leaked = secret_in(line, strlen(line)) || sanitizer_report(line);
-	if (fp != NULL)
-		fclose(fp);
-	free(log);
+	for (i = 0; i < 2; i++) {
+		if (logs[i] == NULL || leaked)
+			continue;
+		leaked = secret_in(logs[i], strlen(logs[i]));
+		if (!leaked && (at = sanitizer_report(logs[i])) != NULL) {
+			print_report(fe, logs[i], at);
+			leaked = true;
+		}
+	}
+	free(logs[0]);
+	free(logs[1]);
 	total_run++;
 	if (leaked) {
 		fprintf(stderr, "integ: a key or a sanitizer report appears in "
@@ -113,13 +162,52 @@ logs_keep_secrets(const struct frontend *fe)
 	}
 }
 
-/* Starts kind with conf, runs s through it, stops it. */
+/* Whether INTEG_KINDS (all kinds when unset) names kind. */
+static bool
+kind_wanted(enum frontend_kind kind)
+{
+	const char	*kinds = getenv("INTEG_KINDS");
+	const char	*name = frontend_name(kind), *p;
+	size_t		 len = strlen(name), n;
+
+	if (kinds == NULL || kinds[0] == '\0')
+		return true;
+	for (p = kinds; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == len && strncmp(p, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Under valgrind, every relay process's log must end with a clean
+ * summary; one failed check per front server run otherwise.
+ */
+static void
+valgrind_clean(const struct frontend *fe)
+{
+	if (!frontend_valgrind())
+		return;
+	total_run++;
+	if (frontend_valgrind_errors(fe) > 0)
+		total_failed++;
+}
+
+/*
+ * Starts kind with conf, runs s through it, stops it, then checks what
+ * the processes logged, up to their exit.
+ */
 static void
 run_behind(enum frontend_kind kind, const char *conf,
     const struct frontend_file *files, size_t nfiles, Suite *s)
 {
 	static struct frontend	fe;
 
+	if (!kind_wanted(kind)) {
+		srunner_free(srunner_create(s));	/* frees s */
+		return;
+	}
 	if (frontend_start(&fe, kind, relay_bin, conf, files, nfiles) == -1) {
 		fprintf(stderr, "integ: %s did not start\n",
 		    frontend_name(kind));
@@ -130,7 +218,9 @@ run_behind(enum frontend_kind kind, const char *conf,
 	}
 	integ_frontend = &fe;
 	run_suite(s);
+	frontend_halt(&fe);
 	logs_keep_secrets(&fe);
+	valgrind_clean(&fe);
 	frontend_stop(&fe);
 	integ_frontend = NULL;
 }
@@ -146,7 +236,8 @@ main(void)
 	char			conf[2048];
 	int			kind;
 
-	if (realpath("relay", relay_bin) == NULL) {
+	if (realpath(getenv("RELAY_BIN") != NULL ? getenv("RELAY_BIN") :
+	    "relay", relay_bin) == NULL) {
 		fputs("integ: run from the repository root after make\n",
 		    stderr);
 		return EXIT_FAILURE;
@@ -171,7 +262,10 @@ main(void)
 	    realtime_suite("realtime-lighttpd"));
 	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
 	    realtime_suite("realtime-apache-fcgid"));
-	if (wsbridge_fixture_start(relay_bin) == 0)
+	/* The bridge runs behind lighttpd's mod_proxy. */
+	if (!kind_wanted(FRONTEND_LIGHTTPD))
+		;
+	else if (wsbridge_fixture_start(relay_bin) == 0)
 		run_suite(wsbridge_suite());
 	else {
 		total_run++;
