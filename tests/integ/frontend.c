@@ -1313,17 +1313,22 @@ frontend_valgrind_errors(const struct frontend *fe)
 	struct dirent	*de;
 	DIR		*d;
 	char		*text;
-	int		 bad = 0;
+	int		 bad = 0, logs = 0;
 
+	if (!frontend_valgrind())
+		return 0;
 	snprintf(logdir, sizeof(logdir), "%s/log", fe->dir);
 	if (fe->dir[0] == '\0' || (d = opendir(logdir)) == NULL)
-		return 0;
+		return 1;
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "valgrind-", 9) != 0)
 			continue;
+		logs++;
 		snprintf(path, sizeof(path), "%s/%s", logdir, de->d_name);
-		if ((text = fe_slurp(path, NULL)) == NULL)
+		if ((text = fe_slurp(path, NULL)) == NULL) {
+			bad++;
 			continue;
+		}
 		/* A log without its summary: the process was killed first. */
 		if (strstr(text, "ERROR SUMMARY: 0 errors") == NULL) {
 			fprintf(stderr, "frontend: valgrind reports errors "
@@ -1334,7 +1339,10 @@ frontend_valgrind_errors(const struct frontend *fe)
 		free(text);
 	}
 	closedir(d);
-	return bad;
+	fprintf(stderr, "frontend: valgrind: %d relay process(es) under %s, "
+	    "%d with errors\n", logs, frontend_name(fe->kind), bad);
+	/* No log at all: the relay did not run under valgrind. */
+	return logs == 0 ? 1 : bad;
 }
 
 void

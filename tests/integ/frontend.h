@@ -101,8 +101,8 @@ bool frontend_valgrind(void);
 
 /*
  * After frontend_halt: how many of the relay processes' valgrind logs
- * report an error or lack their closing summary; each is printed to
- * stderr.  0 when not under valgrind.
+ * report an error or lack their closing summary (each is printed to
+ * stderr), or 1 if there is no log at all.  0 when not under valgrind.
  */
 int frontend_valgrind_errors(const struct frontend *fe);
 
