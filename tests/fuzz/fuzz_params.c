@@ -4,7 +4,8 @@
  * come through FastCGI).  params_read turns it into the request, which
  * then goes through what the pipeline decides from it before any body
  * is read: the router, the query check, the relay key, the header
- * allowlist and the documents' origin.
+ * allowlist and the documents' origin; and the WebSocket subprotocol
+ * list the bridge takes a relay key from.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "policy/config.h"
 #include "policy/headers.h"
 #include "policy/path.h"
+#include "policy/realtime.h"
 #include "policy/route.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -57,10 +59,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*buf = malloc(size + 1);
 	char			*envp[PARAMS_MAX + 1], allow[64], *url;
 	const struct route	*r;
-	const char		*client;
+	const char		*client, *proto, *key;
 	struct exchange		 ex;
 	struct params		 p;
-	size_t			 n = 0, pos = 0, i, idlen;
+	size_t			 n = 0, pos = 0, i, idlen, keylen;
 
 	if (buf == NULL)
 		abort();
@@ -95,6 +97,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		headers_request_allowed(ex.headers[i].name);
 	url = origin_server_url(NULL, ex.scheme, ex.host);
 	free(url);
+	/* The bridge reads the browser's key from this header's list. */
+	if ((proto = header(&ex, "Sec-WebSocket-Protocol")) != NULL &&
+	    (key = realtime_subprotocol_key(proto, &keylen)) != NULL &&
+	    (key < proto || key + keylen > proto + strlen(proto)))
+		abort();
 
 	params_free(&p);
 	free(buf);
