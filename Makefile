@@ -143,16 +143,29 @@ relay-san: $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(HEADERS)
 	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) -o $@ \
 	    $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(LDLIBS)
 SAN_KINDS ?= lighttpd,apache-fcgid
+# And behind CHECK_VALGRIND_KINDS under valgrind (`make valgrind` does
+# every kind).  With SAN=1 the relay itself is the sanitized build, and
+# valgrind cannot run ASan binaries, so neither extra run is made.
+CHECK_VALGRIND_KINDS ?= lighttpd
+ifeq ($(SAN),1)
+CHECK_EXTRA =
+else
+CHECK_EXTRA = relay-san
+endif
 
 check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
-	    tests/fake_ws/fake-ws tests/unit/run-unit-san relay-san \
+	    tests/fake_ws/fake-ws tests/unit/run-unit-san $(CHECK_EXTRA) \
 	    tests/openapi/node_modules/.package-lock.json
 	tests/unit/run-unit
 	ASAN_OPTIONS=detect_leaks=1 tests/unit/run-unit-san
 	tests/integ/run-integ
+ifneq ($(SAN),1)
 	RELAY_BIN=relay-san INTEG_KINDS=$(SAN_KINDS) CK_TIMEOUT_MULTIPLIER=4 \
 	    tests/integ/run-integ
+	INTEG_VALGRIND=1 INTEG_KINDS=$(CHECK_VALGRIND_KINDS) \
+	    CK_TIMEOUT_MULTIPLIER=10 tests/integ/run-integ
+endif
 	$(MAKE) -s fuzz-replay
 	$(MAKE) -s coverage-check
 
