@@ -38,6 +38,8 @@ DEB_TEST  = check lighttpd lighttpd-mod-openssl openssl apache2 \
             libapache2-mod-fcgid chromium nginx systemd valgrind
 DEB_RUN   = lighttpd
 DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid
+# libFuzzer's runtime is only recommended by clang, and installs skip those.
+DEB_FUZZ  = clang libclang-rt-dev
 
 POLICY_SRC   = $(wildcard policy/*.c)
 HANDLERS_SRC = $(wildcard handlers/*.c)
@@ -59,7 +61,7 @@ INTEG_SRC    = $(wildcard tests/integ/*.c)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
-.PHONY: all run check coverage coverage-check fuzz fuzz-replay deps-build deps-test deps-run clean \
+.PHONY: all run check coverage coverage-check fuzz fuzz-merge fuzz-replay deps-build deps-test deps-run deps-fuzz clean \
         bench deps-bench valgrind
 
 all: relay
@@ -192,14 +194,36 @@ fuzz-replay: $(FUZZ_TARGETS:%=tests/fuzz/replay-%)
 	    tests/fuzz/replay-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
-fuzz: deps-build $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
-	@for t in $(FUZZ_TARGETS); do \
+fuzz: deps-build deps-fuzz
+	$(MAKE) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
+	@rc=0; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p tests/fuzz/work/$$t tests/fuzz/artifacts; \
 	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	    tests/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        -artifact_prefix=tests/fuzz/artifacts/$$t- $$dict \
-	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
-	        grep -E '^(stat::number_of_executed_units|==|SUMMARY)' | sed "s/^/$$t: /"; \
+	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t > tests/fuzz/work/$$t.log 2>&1 || rc=1; \
+	    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|==|SUMMARY)' \
+	        tests/fuzz/work/$$t.log | sed "s/^/$$t: /"; \
+	done; exit $$rc
+
+# Folds what `make fuzz` found into the committed corpus, minimised with
+# libFuzzer's -merge=1.  Named files (seeds, reproducers of findings)
+# are always kept; files named by their SHA-1 are libFuzzer's and stay
+# only while they add coverage.
+fuzz-merge: deps-build deps-fuzz
+	$(MAKE) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    new=tests/fuzz/work/merge-$$t; rm -rf $$new; mkdir -p $$new tests/fuzz/work/$$t; \
+	    for f in tests/fuzz/corpus/$$t/*; do \
+	        n=$${f##*/}; \
+	        if [ $${#n} -ne 40 ] || [ -n "$$(printf %s "$$n" | tr -d 0-9a-f)" ]; then \
+	            cp "$$f" $$new/; fi; \
+	    done; \
+	    tests/fuzz/fuzz-$$t -merge=1 $$new tests/fuzz/corpus/$$t tests/fuzz/work/$$t \
+	        > tests/fuzz/work/merge-$$t.log 2>&1 || exit 1; \
+	    rm -rf tests/fuzz/corpus/$$t && mv $$new tests/fuzz/corpus/$$t; \
+	    echo "$$t: $$(ls tests/fuzz/corpus/$$t | wc -l) files," \
+	        "$$(du -sk tests/fuzz/corpus/$$t | cut -f1) KiB"; \
 	done
 
 # The integration suites with the relay under valgrind (memcheck, definite
@@ -238,7 +262,7 @@ run: deps-build deps-run
 # Install only what is missing. Package scripts must not start system
 # services (they would listen on 0.0.0.0:80), so a policy-rc.d that denies
 # starts is put in place for the install if the machine has none.
-deps-build deps-test deps-run deps-bench: deps-%:
+deps-build deps-test deps-run deps-bench deps-fuzz: deps-%:
 	@pkgs="$(DEB_$(shell echo $* | tr a-z A-Z))"; \
 	missing=$$(for p in $$pkgs; do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

@@ -67,9 +67,8 @@
 #define FE_VALGRIND_SCRIPT \
 	"#!/bin/sh\n" \
 	"# Written by tests/integ/frontend.c (INTEG_VALGRIND).\n" \
-	"exec valgrind --leak-check=full --errors-for-leak-kinds=definite " \
-	"--error-exitcode=99 --log-file=%s/log/valgrind-%%p.log %s/" \
-	FE_VALGRIND_BIN " \"$@\"\n"
+	"exec " FRONTEND_VALGRIND " " FRONTEND_VALGRIND_OPTIONS " " \
+	"--log-file=%s/log/valgrind-%%p.log %s/" FE_VALGRIND_BIN " \"$@\"\n"
 
 /* How the relay comes to run under each kind. */
 enum fe_relay {
@@ -1307,18 +1306,15 @@ frontend_halt(struct frontend *fe)
 }
 
 int
-frontend_valgrind_errors(const struct frontend *fe)
+frontend_valgrind_log_errors(const char *logdir, const char *what)
 {
-	char		 logdir[300], path[PATH_MAX];
+	char		 path[PATH_MAX];
 	struct dirent	*de;
 	DIR		*d;
 	char		*text;
 	int		 bad = 0, logs = 0;
 
-	if (!frontend_valgrind())
-		return 0;
-	snprintf(logdir, sizeof(logdir), "%s/log", fe->dir);
-	if (fe->dir[0] == '\0' || (d = opendir(logdir)) == NULL)
+	if ((d = opendir(logdir)) == NULL)
 		return 1;
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "valgrind-", 9) != 0)
@@ -1333,14 +1329,14 @@ frontend_valgrind_errors(const struct frontend *fe)
 		if (strstr(text, "ERROR SUMMARY: 0 errors") == NULL) {
 			fprintf(stderr, "frontend: valgrind reports errors "
 			    "(or no summary) for the relay under %s:\n%s\n",
-			    frontend_name(fe->kind), text);
+			    what, text);
 			bad++;
 		}
 		free(text);
 	}
 	closedir(d);
 	fprintf(stderr, "frontend: valgrind: %d relay process(es) under %s, "
-	    "%d with errors\n", logs, frontend_name(fe->kind), bad);
+	    "%d with errors\n", logs, what, bad);
 	/* No log at all: the relay did not run under valgrind. */
 	return logs == 0 ? 1 : bad;
 }

@@ -92,6 +92,11 @@ void frontend_stop(struct frontend *fe);
  */
 void frontend_halt(struct frontend *fe);
 
+/* How the relay runs under valgrind: definite leaks count as errors. */
+#define FRONTEND_VALGRIND	"/usr/bin/valgrind"
+#define FRONTEND_VALGRIND_OPTIONS \
+	"--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
+
 /*
  * Whether the relay runs under valgrind: INTEG_VALGRIND set (not "0").
  * The relay copy is then a script that execs valgrind on the binary
@@ -100,11 +105,12 @@ void frontend_halt(struct frontend *fe);
 bool frontend_valgrind(void);
 
 /*
- * After frontend_halt: how many of the relay processes' valgrind logs
- * report an error or lack their closing summary (each is printed to
- * stderr), or 1 if there is no log at all.  0 when not under valgrind.
+ * After the processes have exited (frontend_halt): how many of the
+ * valgrind-*.log files in logdir (fe->dir/log for a front server) report
+ * an error or lack their closing summary, each printed to stderr under
+ * what; 1 if there is none at all (the relay did not run under valgrind).
  */
-int frontend_valgrind_errors(const struct frontend *fe);
+int frontend_valgrind_log_errors(const char *logdir, const char *what);
 
 /*
  * The server's error log (where the relay's per-request log lines land)

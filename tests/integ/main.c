@@ -97,12 +97,12 @@ sanitizer_report(const char *text)
 
 /* The start of a report, for the run's output: reports hold no keys. */
 static void
-print_report(const struct frontend *fe, const char *text, const char *at)
+print_report(const char *what, const char *text, const char *at)
 {
 	while (at > text && at[-1] != '\n')
 		at--;
 	fprintf(stderr, "integ: sanitizer report in %s's logs:\n%.3000s\n",
-	    frontend_name(fe->kind), at);
+	    what, at);
 }
 
 /* The whole of path as a string the caller frees; NULL if unreadable. */
@@ -130,34 +130,32 @@ read_all(const char *path)
 }
 
 /*
- * Every log line the server and the relay wrote, up to their exit, must
- * be free of keys and of sanitizer reports; either counts as one failed
- * check.
+ * Every log line the servers and the relay wrote (the files in paths),
+ * up to their exit, must be free of keys and of sanitizer reports;
+ * either counts as one failed check.
  */
 static void
-logs_keep_secrets(const struct frontend *fe)
+logs_keep_secrets(const char *what, const char *const paths[], size_t n)
 {
-	char		*logs[2] = { frontend_read_error_log(fe),
-	    read_all(fe->server_out) };
 	const char	*at;
+	char		*log;
 	bool		 leaked = false;
 	size_t		 i;
 
-	for (i = 0; i < 2; i++) {
-		if (logs[i] == NULL || leaked)
+	for (i = 0; i < n && !leaked; i++) {
+		if ((log = read_all(paths[i])) == NULL)
 			continue;
-		leaked = secret_in(logs[i], strlen(logs[i]));
-		if (!leaked && (at = sanitizer_report(logs[i])) != NULL) {
-			print_report(fe, logs[i], at);
+		leaked = secret_in(log, strlen(log));
+		if (!leaked && (at = sanitizer_report(log)) != NULL) {
+			print_report(what, log, at);
 			leaked = true;
 		}
+		free(log);
 	}
-	free(logs[0]);
-	free(logs[1]);
 	total_run++;
 	if (leaked) {
 		fprintf(stderr, "integ: a key or a sanitizer report appears in "
-		    "%s's logs\n", frontend_name(fe->kind));
+		    "%s's logs\n", what);
 		total_failed++;
 	}
 }
@@ -181,16 +179,16 @@ kind_wanted(enum frontend_kind kind)
 }
 
 /*
- * Under valgrind, every relay process's log must end with a clean
- * summary; one failed check per front server run otherwise.
+ * Under valgrind, every relay process's log in logdir must end with a
+ * clean summary; one failed check per server run otherwise.
  */
 static void
-valgrind_clean(const struct frontend *fe)
+valgrind_clean(const char *logdir, const char *what)
 {
 	if (!frontend_valgrind())
 		return;
 	total_run++;
-	if (frontend_valgrind_errors(fe) > 0)
+	if (frontend_valgrind_log_errors(logdir, what) > 0)
 		total_failed++;
 }
 
@@ -203,6 +201,7 @@ run_behind(enum frontend_kind kind, const char *conf,
     const struct frontend_file *files, size_t nfiles, Suite *s)
 {
 	static struct frontend	fe;
+	char			logdir[300];
 
 	if (!kind_wanted(kind)) {
 		srunner_free(srunner_create(s));	/* frees s */
@@ -219,8 +218,10 @@ run_behind(enum frontend_kind kind, const char *conf,
 	integ_frontend = &fe;
 	run_suite(s);
 	frontend_halt(&fe);
-	logs_keep_secrets(&fe);
-	valgrind_clean(&fe);
+	logs_keep_secrets(frontend_name(kind), (const char *const[]){
+	    fe.error_log, fe.server_out }, 2);
+	snprintf(logdir, sizeof(logdir), "%s/log", fe.dir);
+	valgrind_clean(logdir, frontend_name(kind));
 	frontend_stop(&fe);
 	integ_frontend = NULL;
 }
@@ -233,7 +234,7 @@ main(void)
 		{ "relay.key", TEST_RELAY_KEY "\n" },
 	};
 	struct fake_upstream	fake;
-	char			conf[2048];
+	char			conf[2048], logdir[300], wslog[320];
 	int			kind;
 
 	if (realpath(getenv("RELAY_BIN") != NULL ? getenv("RELAY_BIN") :
@@ -265,9 +266,16 @@ main(void)
 	/* The bridge runs behind lighttpd's mod_proxy. */
 	if (!kind_wanted(FRONTEND_LIGHTTPD))
 		;
-	else if (wsbridge_fixture_start(relay_bin) == 0)
+	else if (wsbridge_fixture_start(relay_bin) == 0) {
 		run_suite(wsbridge_suite());
-	else {
+		wsbridge_fixture_halt();
+		snprintf(logdir, sizeof(logdir), "%s/log",
+		    wsbridge_fixture_dir());
+		snprintf(wslog, sizeof(wslog), "%s/servers.log", logdir);
+		logs_keep_secrets("wsbridge", (const char *const[]){ wslog },
+		    1);
+		valgrind_clean(logdir, "wsbridge");
+	} else {
 		total_run++;
 		total_failed++;
 	}
