@@ -1352,6 +1352,12 @@ frontend_stop(struct frontend *fe)
 }
 
 char *
+frontend_read_file(const char *path)
+{
+	return fe_slurp(path, NULL);
+}
+
+char *
 frontend_read_error_log(const struct frontend *fe)
 {
 	if (fe->error_log[0] == '\0')

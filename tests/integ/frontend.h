@@ -118,6 +118,9 @@ int frontend_valgrind_log_errors(const char *logdir, const char *what);
  */
 char *frontend_read_error_log(const struct frontend *fe);
 
+/* Any file (a log), the same way; NULL if it cannot be read. */
+char *frontend_read_file(const char *path);
+
 /*
  * The environment of a running relay process whose binary is
  * fe->dir/relay, as "NAME=value" lines, NUL-terminated, for the caller

@@ -105,30 +105,6 @@ print_report(const char *what, const char *text, const char *at)
 	    what, at);
 }
 
-/* The whole of path as a string the caller frees; NULL if unreadable. */
-static char *
-read_all(const char *path)
-{
-	FILE	*fp = fopen(path, "r");
-	char	*text = NULL;
-	size_t	 len = 0, n;
-	char	 buf[65536];
-
-	if (fp == NULL)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if ((text = realloc(text, len + n + 1)) == NULL)
-			abort();
-		memcpy(text + len, buf, n);
-		len += n;
-	}
-	fclose(fp);
-	if (text == NULL && (text = calloc(1, 1)) == NULL)
-		abort();
-	text[len] = '\0';
-	return text;
-}
-
 /*
  * Every log line the servers and the relay wrote (the files in paths),
  * up to their exit, must be free of keys and of sanitizer reports;
@@ -143,7 +119,7 @@ logs_keep_secrets(const char *what, const char *const paths[], size_t n)
 	size_t		 i;
 
 	for (i = 0; i < n && !leaked; i++) {
-		if ((log = read_all(paths[i])) == NULL)
+		if ((log = frontend_read_file(paths[i])) == NULL)
 			continue;
 		leaked = secret_in(log, strlen(log));
 		if (!leaked && (at = sanitizer_report(log)) != NULL) {
