@@ -35,9 +35,11 @@ endif
 DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev \
             libwebsockets-dev
 DEB_TEST  = check lighttpd lighttpd-mod-openssl openssl apache2 \
-            libapache2-mod-fcgid chromium nginx systemd
+            libapache2-mod-fcgid chromium nginx systemd valgrind
 DEB_RUN   = lighttpd
 DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid
+# libFuzzer's runtime is only recommended by clang, and installs skip those.
+DEB_FUZZ  = clang libclang-rt-dev
 
 POLICY_SRC   = $(wildcard policy/*.c)
 HANDLERS_SRC = $(wildcard handlers/*.c)
@@ -59,8 +61,8 @@ INTEG_SRC    = $(wildcard tests/integ/*.c)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
-.PHONY: all run check coverage coverage-check fuzz fuzz-replay deps-build deps-test deps-run clean \
-        bench deps-bench soak
+.PHONY: all run check coverage coverage-check fuzz fuzz-merge fuzz-replay deps-build deps-test deps-run deps-fuzz clean \
+        bench deps-bench soak valgrind
 
 all: relay
 
@@ -136,22 +138,48 @@ tests/unit/run-unit-san: $(UNIT_SRC) $(LIB_SRC) $(HEADERS)
 	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ \
 	    $(UNIT_SRC) $(LIB_SRC) $(LDLIBS) $(CHECK_LIBS)
 
+# The relay itself with the sanitizers, the same way: `make check` runs
+# the integration suites behind SAN_KINDS (empty: every front kind, about
+# 2 minutes) against it.  A report in a server's log (LeakSanitizer's at
+# exit included) fails the run.
+relay-san: $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(HEADERS)
+	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) -o $@ \
+	    $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(LDLIBS)
+SAN_KINDS ?=
+# And behind CHECK_VALGRIND_KINDS under valgrind (`make valgrind` does
+# every kind).  With SAN=1 the relay itself is the sanitized build, and
+# valgrind cannot run ASan binaries, so neither extra run is made.
+CHECK_VALGRIND_KINDS ?= lighttpd
+ifeq ($(SAN),1)
+CHECK_EXTRA =
+else
+CHECK_EXTRA = relay-san
+endif
+
 check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
-	    tests/fake_ws/fake-ws tests/unit/run-unit-san \
+	    tests/fake_ws/fake-ws tests/unit/run-unit-san $(CHECK_EXTRA) \
 	    tests/openapi/node_modules/.package-lock.json
 	tests/unit/run-unit
 	ASAN_OPTIONS=detect_leaks=1 tests/unit/run-unit-san
 	tests/integ/run-integ
+ifneq ($(SAN),1)
+	RELAY_BIN=relay-san INTEG_KINDS=$(SAN_KINDS) CK_TIMEOUT_MULTIPLIER=4 \
+	    tests/integ/run-integ
+	INTEG_VALGRIND=1 INTEG_KINDS=$(CHECK_VALGRIND_KINDS) \
+	    CK_TIMEOUT_MULTIPLIER=10 tests/integ/run-integ
+endif
 	$(MAKE) -s fuzz-replay
 	$(MAKE) -s coverage-check
 
 # Fuzzing (libFuzzer, clang from Debian): one driver per request-path
-# parser.  `make fuzz` fuzzes each for FUZZ_SECONDS, adding what it finds
-# to tests/fuzz/work/; `make check` replays the committed corpus.
-FUZZ_TARGETS = route proxy base64 sse multipart json fetch config
+# parser.  `make fuzz` fuzzes each for FUZZ_SECONDS with its dictionary
+# (tests/fuzz/<target>.dict), adding what it finds to tests/fuzz/work/;
+# `make check` replays the committed corpus.
+FUZZ_TARGETS = route proxy base64 sse multipart json fetch config params
 FUZZ_SECONDS ?= 180
-FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c tests/fuzz/fuzz_util.c
+FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c fcgi/params.c openapi/origin.c \
+               tests/fuzz/fuzz_util.c
 FUZZ_FLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -I. \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
@@ -159,22 +187,56 @@ tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_uti
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(LIB_OBJ) $(LDLIBS)
 
 tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c) -o $@ $< $(FUZZ_SRC) \
-	    $(shell pkg-config --libs json-c)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c fcgi) -o $@ $< $(FUZZ_SRC) \
+	    $(shell pkg-config --libs json-c fcgi)
 
 fuzz-replay: $(FUZZ_TARGETS:%=tests/fuzz/replay-%)
 	@for t in $(FUZZ_TARGETS); do \
 	    tests/fuzz/replay-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
-fuzz: deps-build $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
-	@for t in $(FUZZ_TARGETS); do \
+fuzz: deps-build deps-fuzz
+	$(MAKE) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
+	@rc=0; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p tests/fuzz/work/$$t tests/fuzz/artifacts; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	    tests/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=tests/fuzz/artifacts/$$t- \
-	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
-	        grep -E '^(stat::number_of_executed_units|==|SUMMARY)' | sed "s/^/$$t: /"; \
+	        -artifact_prefix=tests/fuzz/artifacts/$$t- $$dict \
+	        tests/fuzz/work/$$t tests/fuzz/corpus/$$t > tests/fuzz/work/$$t.log 2>&1 || rc=1; \
+	    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|==|SUMMARY)' \
+	        tests/fuzz/work/$$t.log | sed "s/^/$$t: /"; \
+	done; exit $$rc
+
+# Folds what `make fuzz` found into the committed corpus, minimised with
+# libFuzzer's -merge=1.  Named files (seeds, reproducers of findings)
+# are always kept; files named by their SHA-1 are libFuzzer's and stay
+# only while they add coverage.
+fuzz-merge: deps-build deps-fuzz
+	$(MAKE) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    new=tests/fuzz/work/merge-$$t; rm -rf $$new; mkdir -p $$new tests/fuzz/work/$$t; \
+	    for f in tests/fuzz/corpus/$$t/*; do \
+	        n=$${f##*/}; \
+	        if [ $${#n} -ne 40 ] || [ -n "$$(printf %s "$$n" | tr -d 0-9a-f)" ]; then \
+	            cp "$$f" $$new/; fi; \
+	    done; \
+	    tests/fuzz/fuzz-$$t -merge=1 $$new tests/fuzz/corpus/$$t tests/fuzz/work/$$t \
+	        > tests/fuzz/work/merge-$$t.log 2>&1 || exit 1; \
+	    rm -rf tests/fuzz/corpus/$$t && mv $$new tests/fuzz/corpus/$$t; \
+	    echo "$$t: $$(ls tests/fuzz/corpus/$$t | wc -l) files," \
+	        "$$(du -sk tests/fuzz/corpus/$$t | cut -f1) KiB"; \
 	done
+
+# The integration suites with the relay under valgrind (memcheck, definite
+# leaks counted as errors; one log per relay process, any error fails
+# the run), behind VALGRIND_KINDS (empty: every front kind).  Valgrind
+# slows the relay 20-50 times, hence the timeout multiplier.
+VALGRIND_KINDS ?=
+valgrind: deps-build deps-test
+	$(MAKE) relay tests/fake_upstream/fake-upstream tests/integ/run-integ \
+	    tests/fake_ws/fake-ws tests/openapi/node_modules/.package-lock.json
+	INTEG_VALGRIND=1 INTEG_KINDS=$(VALGRIND_KINDS) CK_TIMEOUT_MULTIPLIER=10 \
+	    tests/integ/run-integ
 
 # OpenAI's published API description, beside the repository in CI.
 OPENAI_SPEC ?= ../shared/openai/openapi.json
@@ -201,7 +263,7 @@ run: deps-build deps-run
 # Install only what is missing. Package scripts must not start system
 # services (they would listen on 0.0.0.0:80), so a policy-rc.d that denies
 # starts is put in place for the install if the machine has none.
-deps-build deps-test deps-run deps-bench: deps-%:
+deps-build deps-test deps-run deps-bench deps-fuzz: deps-%:
 	@pkgs="$(DEB_$(shell echo $* | tr a-z A-Z))"; \
 	missing=$$(for p in $$pkgs; do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -243,7 +305,7 @@ soak: deps-build deps-run
 
 clean:
 	rm -f relay $(RELAY_OBJ) tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
-	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san tests/soak/run-soak
+	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san relay-san tests/soak/run-soak
 	rm -f .flavour-*
 	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	rm -rf .gen

@@ -62,14 +62,15 @@ mode_is_private(mode_t mode)
 }
 
 /*
- * Reads KEY = value lines.  '#' starts a comment line; a value may be
- * wrapped in matching quotes.  Unknown keys and keys given twice are
- * errors, as is a secret in a file others can read.
+ * Reads KEY = value lines from fp, named path in messages.  '#' starts a
+ * comment line; a value may be wrapped in matching quotes.  Unknown keys
+ * and keys given twice are errors, as is a secret in a file others can
+ * read (a stream with no file behind it has no mode to check).
  */
 static int
-read_config_file(const char *path, struct raw *raw, char *err, size_t errsz)
+read_config_file(FILE *fp, const char *path, struct raw *raw, char *err,
+    size_t errsz)
 {
-	FILE		*fp;
 	char		 line[4096], *key, *value, *eq;
 	struct stat	 st;
 	bool		 set[SETTING__MAX] = { false };
@@ -77,12 +78,6 @@ read_config_file(const char *path, struct raw *raw, char *err, size_t errsz)
 	int		 lineno = 0, id, rc = -1;
 	size_t		 len;
 
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		snprintf(err, errsz, "cannot read config file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(fp)) {
@@ -136,7 +131,6 @@ read_config_file(const char *path, struct raw *raw, char *err, size_t errsz)
 	rc = 0;
 out:
 	explicit_bzero(line, sizeof(line));
-	fclose(fp);
 	return rc;
 }
 
@@ -248,24 +242,43 @@ int
 settings_load(const char *explicit_path, struct config *cfg,
     char *file_used, size_t file_usedsz, char *err, size_t errsz)
 {
-	struct raw		 raw;
-	const struct setting	*s;
-	const char		*env;
-	char			 path[PATH_MAX];
-	int			 i, rc = -1;
+	char	 path[PATH_MAX];
+	FILE	*fp;
+	int	 rc;
 
-	memset(&raw, 0, sizeof(raw));
 	file_used[0] = '\0';
 	if (explicit_path == NULL && is_set(getenv("RELAY_CONFIG")))
 		explicit_path = getenv("RELAY_CONFIG");
 	if (explicit_path != NULL)
 		snprintf(path, sizeof(path), "%s", explicit_path);
-	if (explicit_path != NULL || default_config_path(path, sizeof(path))) {
-		if (read_config_file(path, &raw, err, errsz) == -1)
+	else if (!default_config_path(path, sizeof(path)))
+		return settings_load_stream(NULL, NULL, cfg, err, errsz);
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "cannot read config file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	rc = settings_load_stream(fp, path, cfg, err, errsz);
+	fclose(fp);
+	snprintf(file_used, file_usedsz, "%s", path);
+	return rc;
+}
+
+int
+settings_load_stream(FILE *fp, const char *path, struct config *cfg,
+    char *err, size_t errsz)
+{
+	struct raw		 raw;
+	const struct setting	*s;
+	const char		*env;
+	int			 i, rc = -1;
+
+	memset(&raw, 0, sizeof(raw));
+	if (fp != NULL) {
+		if (read_config_file(fp, path, &raw, err, errsz) == -1)
 			goto out;
 		snprintf(raw.file_dir, sizeof(raw.file_dir), "%s", path);
 		dir_of(raw.file_dir);
-		snprintf(file_used, file_usedsz, "%s", path);
 	}
 
 	for (i = 0; i < SETTING__MAX; i++) {

@@ -8,6 +8,7 @@
 #define FCGI_SETTINGS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct config;
 
@@ -20,5 +21,14 @@ struct config;
  */
 int settings_load(const char *explicit_path, struct config *cfg,
     char *file_used, size_t file_usedsz, char *err, size_t errsz);
+
+/*
+ * The same from a config file already open as fp, named path in
+ * messages (and, through its directory, the base of relative *_FILE
+ * paths); with fp NULL, from the environment and defaults alone.  The
+ * config fuzz driver feeds it a memory stream.
+ */
+int settings_load_stream(FILE *fp, const char *path, struct config *cfg,
+    char *err, size_t errsz);
 
 #endif

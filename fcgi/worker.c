@@ -12,12 +12,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -27,10 +24,10 @@
 
 #include "fcgi/accesslog.h"
 #include "fcgi/budget.h"
+#include "fcgi/params.h"
 #include "fcgi/worker.h"
 #include "handlers/exchange.h"
 #include "handlers/upstream.h"
-#include "openapi/origin.h"
 #include "policy/config.h"
 #include "policy/xalloc.h"
 
@@ -45,7 +42,6 @@
 
 /* Consecutive accept failures after which the pool gives up. */
 #define ACCEPT_FAILURES_MAX	50
-#define REQUEST_URI_MAX		16384
 
 /*
  * Threads the pool starts with; more start as requests need them, at
@@ -159,113 +155,6 @@ io_client_gone(void *ctx)
 	    recv(req->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-/* "HTTP_X_RELAY_KEY" → "X-Relay-Key": the header as HTTP spells it. */
-static char *
-header_name_from_cgi(const char *cgi, size_t len)
-{
-	char	*name = xstrndup(cgi, len);
-	bool	 word_start = true;
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		char	c = name[i];
-
-		if (c == '_') {
-			name[i] = '-';
-			word_start = true;
-			continue;
-		}
-		name[i] = word_start ? (char)(c >= 'a' && c <= 'z' ? c - 32 :
-		    c) : (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		word_start = false;
-	}
-	return name;
-}
-
-static void
-collect_headers(FCGX_ParamArray envp, struct header **out, size_t *nout)
-{
-	struct header	*h = NULL;
-	size_t		 n = 0, cap = 0;
-	char		**p;
-	const char	*eq;
-
-	for (p = envp; *p != NULL; p++) {
-		const char	*name;
-		size_t		 len;
-
-		eq = strchr(*p, '=');
-		if (eq == NULL)
-			continue;
-		if (strncmp(*p, "HTTP_", 5) == 0) {
-			name = *p + 5;
-			len = (size_t)(eq - name);
-		} else if (strncmp(*p, "CONTENT_TYPE=", 13) == 0) {
-			name = *p;
-			len = 12;
-		} else {
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			h = xrealloc(h, cap * sizeof(*h));
-		}
-		h[n].name = header_name_from_cgi(name, len);
-		h[n].value = xstrdup(eq + 1);
-		n++;
-	}
-	*out = h;
-	*nout = n;
-}
-
-static void
-free_headers(struct header *h, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		free(h[i].name);
-		explicit_bzero(h[i].value, strlen(h[i].value));
-		free(h[i].value);
-	}
-	free(h);
-}
-
-/* The client's X-Request-Id if it is a plain token, else a new one. */
-static void
-choose_request_id(const struct exchange *ex, char *buf, size_t bufsz)
-{
-	static const char		 hex[] = "0123456789abcdef";
-	/* Ids need to be unique, not secret: seed once per thread. */
-	static _Thread_local uint64_t	 state;
-	const char			*given = exchange_header(ex,
-	    "X-Request-Id");
-	uint64_t			 x = 0;
-	size_t				 i;
-
-	if (given != NULL && given[0] != '\0' && strlen(given) < bufsz &&
-	    strlen(given) <= 64 && strspn(given, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(given)) {
-		snprintf(buf, bufsz, "%s", given);
-		return;
-	}
-	if (state == 0 && getrandom(&state, sizeof(state), 0) !=
-	    (ssize_t)sizeof(state))
-		state = (uint64_t)(uintptr_t)&state ^ (uint64_t)time(NULL);
-	/* 24 hex digits from two steps of splitmix64. */
-	for (i = 0; i < 24 && i + 1 < bufsz; i++) {
-		if (i % 12 == 0) {
-			x = (state += 0x9e3779b97f4a7c15ULL);
-			x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-			x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-			x ^= x >> 31;
-		}
-		buf[i] = hex[x & 15];
-		x >>= 4;
-	}
-	buf[i] = '\0';
-}
-
 /*
  * Reads what is left of a request body the relay answered without
  * needing (a 401, a 413): mod_proxy_fcgi otherwise waits for it to be
@@ -329,91 +218,16 @@ now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/*
- * The request target.  REQUEST_URI is what the client sent, whatever a
- * server made of SCRIPT_NAME and PATH_INFO; servers without it get the
- * CGI reconstruction.
- */
-static char *
-request_target(FCGX_ParamArray envp)
-{
-	const char	*uri = FCGX_GetParam("REQUEST_URI", envp);
-	const char	*script, *info, *qs;
-	size_t		 size;
-	char		*target;
-
-	if (uri != NULL && uri[0] != '\0')
-		return xstrndup(uri, strnlen(uri, REQUEST_URI_MAX));
-	script = FCGX_GetParam("SCRIPT_NAME", envp);
-	info = FCGX_GetParam("PATH_INFO", envp);
-	qs = FCGX_GetParam("QUERY_STRING", envp);
-	script = script ? script : "";
-	info = info ? info : "";
-	qs = qs ? qs : "";
-	size = strlen(script) + strlen(info) + strlen(qs) + 2;
-	target = xmalloc(size);
-	snprintf(target, size, "%s%s%s%s", script, info, qs[0] ? "?" : "", qs);
-	return target;
-}
-
-/*
- * The origin the client addressed, for the documents that name it: the
- * scheme from HTTPS or REQUEST_SCHEME; the host from Host when that is
- * a plain host name, else from SERVER_NAME and SERVER_PORT, else none.
- */
-static void
-request_origin(FCGX_ParamArray envp, struct exchange *ex)
-{
-	const char	*https = FCGX_GetParam("HTTPS", envp);
-	const char	*rscheme = FCGX_GetParam("REQUEST_SCHEME", envp);
-	const char	*host = FCGX_GetParam("HTTP_HOST", envp);
-	const char	*name = FCGX_GetParam("SERVER_NAME", envp);
-	const char	*port = FCGX_GetParam("SERVER_PORT", envp);
-	bool		 tls;
-	int		 n;
-
-	tls = (https != NULL && (strcasecmp(https, "on") == 0 ||
-	    strcmp(https, "1") == 0)) ||
-	    (rscheme != NULL && strcasecmp(rscheme, "https") == 0);
-	ex->scheme = tls ? "https" : "http";
-	ex->host[0] = '\0';
-	if (host != NULL && strlen(host) < sizeof(ex->host) &&
-	    origin_host_valid(host)) {
-		snprintf(ex->host, sizeof(ex->host), "%s", host);
-		return;
-	}
-	if (name == NULL)
-		return;
-	if (port != NULL && strcmp(port, tls ? "443" : "80") != 0)
-		n = snprintf(ex->host, sizeof(ex->host), "%s:%s", name, port);
-	else
-		n = snprintf(ex->host, sizeof(ex->host), "%s", name);
-	if (n < 0 || (size_t)n >= sizeof(ex->host) ||
-	    !origin_host_valid(ex->host))
-		ex->host[0] = '\0';
-}
-
 /* Serves one request; true if its response broke off mid-body. */
 static bool
 serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 {
 	struct exchange	 ex;
-	const char	*method, *clen;
-	char		*target, *query, *end;
-	struct header	*headers;
-	size_t		 nheaders;
+	struct params	 params;
 	double		 start = now_ms();
-	long		 cl;
 
 	memset(&ex, 0, sizeof(ex));
-	method = FCGX_GetParam("REQUEST_METHOD", req->envp);
-	clen = FCGX_GetParam("CONTENT_LENGTH", req->envp);
-	target = request_target(req->envp);
-	query = strchr(target, '?');
-	if (query != NULL)
-		*query++ = '\0';
-	collect_headers(req->envp, &headers, &nheaders);
-
+	params_read(req->envp, &params, &ex);
 	ex.config = pool->config;
 	ex.upstream = up;
 	ex.io.ctx = req;
@@ -421,20 +235,6 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 	ex.io.write = io_write;
 	ex.io.flush = io_flush;
 	ex.io.client_gone = io_client_gone;
-	ex.method = method ? method : "";
-	ex.path = target;
-	ex.query = query ? query : "";
-	ex.headers = headers;
-	ex.nheaders = nheaders;
-	ex.content_length = -1;
-	if (clen != NULL && clen[0] != '\0') {
-		errno = 0;
-		cl = strtol(clen, &end, 10);
-		if (errno == 0 && *end == '\0' && cl >= 0)
-			ex.content_length = cl;
-	}
-	choose_request_id(&ex, ex.request_id, sizeof(ex.request_id));
-	request_origin(req->envp, &ex);
 
 	handlers_serve(&ex);
 	if (!ex.client_gone && !ex.cut_short)
@@ -442,8 +242,7 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 
 	accesslog_write(req->err, &ex, now_ms() - start);
 	exchange_release(&ex);
-	free_headers(headers, nheaders);
-	free(target);
+	params_free(&params);
 	return ex.cut_short;
 }
 

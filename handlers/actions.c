@@ -18,6 +18,7 @@
 #include "policy/base64.h"
 #include "policy/config.h"
 #include "policy/fetch.h"
+#include "policy/headers.h"
 #include "policy/route.h"
 
 #define PATH_MAX_LEN	2048
@@ -47,6 +48,19 @@ string_field(struct json_object *obj, const char *key, const char **out)
 		return -1;
 	*out = json_object_get_string(v);
 	return 1;
+}
+
+/*
+ * The "mime_type" field, sent as a part's Content-Type header line,
+ * which libcurl writes as given: 1 present, 0 absent, -1 not a string or
+ * holding a control character (a CR or LF would add part headers).
+ */
+static int
+mime_type_field(struct json_object *obj, const char **out)
+{
+	int	rc = string_field(obj, "mime_type", out);
+
+	return rc == 1 && !headers_value_valid(*out) ? -1 : rc;
 }
 
 /* The text a scalar field is sent as in a form; NULL for non-scalars. */
@@ -122,7 +136,7 @@ action_file_handle(struct exchange *ex)
 		reply_error(ex, RERR_MISSING_FIELD, "filename", NULL);
 		return;
 	}
-	if (string_field(ex->json, "mime_type", &mime) == -1) {
+	if (mime_type_field(ex->json, &mime) == -1) {
 		reply_error(ex, RERR_INVALID_FIELD, "mime_type", NULL);
 		return;
 	}
@@ -447,6 +461,10 @@ action_video_handle(struct exchange *ex)
 		    NULL);
 		return;
 	}
+	if (mime_type_field(ex->json, &mime) == -1) {
+		reply_error(ex, RERR_INVALID_FIELD, "mime_type", NULL);
+		return;
+	}
 	if (ref64 != NULL) {
 		r = base64_decode(ref64, strlen(ref64),
 		    (size_t)cfg->actions_video_max, &ref, &reflen);
@@ -459,7 +477,6 @@ action_video_handle(struct exchange *ex)
 
 	if (ref != NULL) {
 		string_field(ex->json, "filename", &name);
-		string_field(ex->json, "mime_type", &mime);
 		parts[n++] = (struct upstream_part){ "prompt", NULL, NULL,
 		    prompt, strlen(prompt) };
 		if (model != NULL)

@@ -15,6 +15,7 @@
 #include "policy/auth.h"
 #include "policy/body.h"
 #include "policy/config.h"
+#include "policy/headers.h"
 #include "policy/multipart.h"
 #include "policy/path.h"
 #include "policy/route.h"
@@ -167,6 +168,18 @@ body_accept(struct exchange *ex)
 	}
 }
 
+/* Refuses a request any of whose header values could not be sent on. */
+static enum rerr
+headers_check(const struct exchange *ex)
+{
+	size_t	i;
+
+	for (i = 0; i < ex->nheaders; i++)
+		if (!headers_value_valid(ex->headers[i].value))
+			return RERR_BAD_HEADER;
+	return RERR_OK;
+}
+
 void
 handlers_serve(struct exchange *ex)
 {
@@ -174,8 +187,10 @@ handlers_serve(struct exchange *ex)
 	enum rerr	rc;
 
 	ex->client = "-";
-	rc = route_match(ex->method, ex->path, &ex->route, allow,
-	    sizeof(allow));
+	rc = headers_check(ex);
+	if (rc == RERR_OK)
+		rc = route_match(ex->method, ex->path, &ex->route, allow,
+		    sizeof(allow));
 	if (rc == RERR_OK)
 		rc = query_check(ex->query);
 	if (rc == RERR_OK && !ex->route->public)

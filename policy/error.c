@@ -19,6 +19,8 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	    "Malformed request path." },
 	[RERR_BAD_QUERY] = { 400, "invalid_request_error", "invalid_query",
 	    "Malformed query string." },
+	[RERR_BAD_HEADER] = { 400, "invalid_request_error", "invalid_header",
+	    "A request header value contains a control character." },
 	[RERR_INVALID_JSON] = { 400, "invalid_request_error", "invalid_json",
 	    "Request body is not valid JSON." },
 	[RERR_JSON_NOT_OBJECT] = { 400, "invalid_request_error",

@@ -39,6 +39,17 @@ headers_request_allowed(const char *name)
 	return false;
 }
 
+bool
+headers_value_valid(const char *value)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return false;
+	return true;
+}
+
 const char *
 headers_response_name(const char *name)
 {

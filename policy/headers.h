@@ -14,6 +14,15 @@
 bool headers_request_allowed(const char *name);
 
 /*
+ * May a header with this value be taken at all?  False for a control
+ * character other than tab (RFC 9110 field values): a CR or LF would
+ * make a second header line in the request sent upstream, since libcurl
+ * sends header lines as given.  Front servers refuse such requests, but
+ * FastCGI params are only as clean as the server that wrote them.
+ */
+bool headers_value_valid(const char *value);
+
+/*
  * The name under which an upstream response header is passed to the
  * client, or NULL to drop it.  Case-insensitive.  OpenAI's x-request-id
  * becomes X-Upstream-Request-Id, because X-Request-Id is the relay's own.

@@ -13,6 +13,7 @@
 struct buf {
 	char	*data;
 	size_t	 len;
+	size_t	 cap;
 };
 
 static size_t
@@ -21,7 +22,15 @@ append(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct buf	*b = arg;
 	size_t		 n = size * nmemb;
 
-	b->data = realloc(b->data, b->len + n + 1);
+	/*
+	 * Doubling: growing by each piece is quadratic where realloc always
+	 * copies (ASan's does), and made 30 MiB downloads take a minute.
+	 */
+	if (b->len + n + 1 > b->cap) {
+		b->cap = b->cap * 2 > b->len + n + 1 ? b->cap * 2 :
+		    b->len + n + 1;
+		b->data = realloc(b->data, b->cap);
+	}
 	if (b->data == NULL)
 		abort();
 	memcpy(b->data + b->len, ptr, n);
@@ -51,7 +60,7 @@ http_request(const char *base_url, const char *method, const char *target,
 {
 	CURL			*c = curl_easy_init();
 	struct curl_slist	*list = NULL;
-	struct buf		 hb = { NULL, 0 }, bb = { NULL, 0 };
+	struct buf		 hb = { NULL, 0, 0 }, bb = { NULL, 0, 0 };
 	char			 url[4096];
 	CURLcode		 rc;
 

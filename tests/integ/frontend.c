@@ -39,10 +39,11 @@
 #define FE_PORT_LITERAL		"8080"
 #define FE_FCGI_PORT_LITERAL	"9000"
 #define FE_DIR_LITERAL		"/srv/relay"
-#define FE_START_TIMEOUT_MS	15000
-#define FE_STOP_TIMEOUT_MS	5000
-#define FE_STRAY_GRACE_MS	1000	/* the server is gone: strays get little time */
-#define FE_STRAY_TIMEOUT_MS	3000
+/* Scaled by fe_slowdown(): the sanitizers and valgrind slow the relay. */
+#define FE_START_TIMEOUT_MS	(15000 * fe_slowdown())
+#define FE_STOP_TIMEOUT_MS	(5000 * fe_slowdown())
+#define FE_STRAY_GRACE_MS	(1000 * fe_slowdown())	/* the server is gone: strays get little time */
+#define FE_STRAY_TIMEOUT_MS	(3000 * fe_slowdown())
 #define FE_UPSTREAM_TIMEOUT_MS	10000
 #define FE_START_ATTEMPTS	3
 #define FE_LOG_TAIL_BYTES	4096
@@ -55,6 +56,19 @@
  * or https_proxy there must not change what the relay does).
  */
 #define FE_CLEAN_PATH		"PATH=/usr/local/bin:/usr/bin:/bin"
+
+/*
+ * With INTEG_VALGRIND set, the relay copy is this script (the binary
+ * beside it as relay.bin), so every way a test starts the relay, spawned
+ * by a server or from the shipped command line, runs it under valgrind,
+ * one log per process in log/.  Definite leaks count as errors.
+ */
+#define FE_VALGRIND_BIN		"relay.bin"
+#define FE_VALGRIND_SCRIPT \
+	"#!/bin/sh\n" \
+	"# Written by tests/integ/frontend.c (INTEG_VALGRIND).\n" \
+	"exec " FRONTEND_VALGRIND " " FRONTEND_VALGRIND_OPTIONS " " \
+	"--log-file=%s/log/valgrind-%%p.log %s/" FE_VALGRIND_BIN " \"$@\"\n"
 
 /* How the relay comes to run under each kind. */
 enum fe_relay {
@@ -106,6 +120,24 @@ static const char *const apache_module_dirs[] = {
 	"/usr/lib64/httpd/modules",
 	"/usr/lib/httpd/modules",
 };
+
+bool
+frontend_valgrind(void)
+{
+	const char	*v = getenv("INTEG_VALGRIND");
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+/* CK_TIMEOUT_MULTIPLIER, which also scales Check's test timeouts. */
+static long
+fe_slowdown(void)
+{
+	const char	*v = getenv("CK_TIMEOUT_MULTIPLIER");
+	long		 n = v != NULL ? strtol(v, NULL, 10) : 1;
+
+	return n >= 1 && n <= 100 ? n : 1;
+}
 
 const char *
 frontend_name(enum frontend_kind kind)
@@ -1078,6 +1110,18 @@ fe_prepare_dir(struct frontend *fe, const char *relay_bin,
 	    fe->run_gid) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/relay", fe->dir);
+	if (frontend_valgrind()) {
+		struct fe_text	t = { NULL, 0, 0 };
+
+		fe_text_add(&t, FE_VALGRIND_SCRIPT, fe->dir, fe->dir);
+		if (fe_write_file(path, t.s, t.len, 0755, geteuid(),
+		    getegid()) == -1) {
+			free(t.s);
+			return -1;
+		}
+		free(t.s);
+		snprintf(path, sizeof(path), "%s/" FE_VALGRIND_BIN, fe->dir);
+	}
 	if (fe_copy_file(relay_bin, path, 0755) == -1)
 		return -1;
 	if (relay_conf_text == NULL)
@@ -1244,7 +1288,7 @@ frontend_start(struct frontend *fe, enum frontend_kind kind,
 	if (rc == 0)
 		return 0;
 	fprintf(stderr, "frontend: %s did not answer GET /health with 200 "
-	    "within %d s\n", frontend_name(kind), FE_START_TIMEOUT_MS / 1000);
+	    "within %ld s\n", frontend_name(kind), FE_START_TIMEOUT_MS / 1000);
 fail:
 	if (fe->dir[0] != '\0') {
 		fe_print_tail("server error log", fe->error_log);
@@ -1253,6 +1297,48 @@ fail:
 	}
 	frontend_stop(fe);
 	return -1;
+}
+
+void
+frontend_halt(struct frontend *fe)
+{
+	fe_stop_processes(fe);
+}
+
+int
+frontend_valgrind_log_errors(const char *logdir, const char *what)
+{
+	char		 path[PATH_MAX];
+	struct dirent	*de;
+	DIR		*d;
+	char		*text;
+	int		 bad = 0, logs = 0;
+
+	if ((d = opendir(logdir)) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "valgrind-", 9) != 0)
+			continue;
+		logs++;
+		snprintf(path, sizeof(path), "%s/%s", logdir, de->d_name);
+		if ((text = fe_slurp(path, NULL)) == NULL) {
+			bad++;
+			continue;
+		}
+		/* A log without its summary: the process was killed first. */
+		if (strstr(text, "ERROR SUMMARY: 0 errors") == NULL) {
+			fprintf(stderr, "frontend: valgrind reports errors "
+			    "(or no summary) for the relay under %s:\n%s\n",
+			    what, text);
+			bad++;
+		}
+		free(text);
+	}
+	closedir(d);
+	fprintf(stderr, "frontend: valgrind: %d relay process(es) under %s, "
+	    "%d with errors\n", logs, what, bad);
+	/* No log at all: the relay did not run under valgrind. */
+	return logs == 0 ? 1 : bad;
 }
 
 void
@@ -1266,6 +1352,12 @@ frontend_stop(struct frontend *fe)
 }
 
 char *
+frontend_read_file(const char *path)
+{
+	return fe_slurp(path, NULL);
+}
+
+char *
 frontend_read_error_log(const struct frontend *fe)
 {
 	if (fe->error_log[0] == '\0')
@@ -1273,19 +1365,68 @@ frontend_read_error_log(const struct frontend *fe)
 	return fe_slurp(fe->error_log, NULL);
 }
 
-/* Whether pid runs the binary at path (its /proc exe link). */
-static bool
-fe_runs(pid_t pid, const char *path)
-{
-	char	link[64], exe[PATH_MAX];
-	ssize_t	n;
+/*
+ * What the valgrind wrapper adds to the relay's environment (valgrind's
+ * launcher, and the shell's PWD): not the server's doing.
+ */
+static const char *const fe_valgrind_env[] = {
+	"VALGRIND_LAUNCHER=", "LD_LIBRARY_PATH=", "GLIBCPP_FORCE_NEW=",
+	"GLIBCXX_FORCE_NEW=", "PWD=",
+};
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n <= 0)
+/* Under valgrind: drops fe_valgrind_env's lines from env, in place. */
+static void
+fe_drop_valgrind_env(char *env)
+{
+	char	*line = env, *out = env;
+	size_t	 len, i;
+
+	while (*line != '\0') {
+		len = strcspn(line, "\n");
+		for (i = 0; i < sizeof(fe_valgrind_env) /
+		    sizeof(fe_valgrind_env[0]); i++)
+			if (strncmp(line, fe_valgrind_env[i],
+			    strlen(fe_valgrind_env[i])) == 0)
+				break;
+		if (i == sizeof(fe_valgrind_env) / sizeof(fe_valgrind_env[0])) {
+			memmove(out, line, len + (line[len] == '\n'));
+			out += len + (line[len] == '\n');
+		}
+		line += len + (line[len] == '\n');
+	}
+	*out = '\0';
+}
+
+/*
+ * Whether process pid runs fe's relay: its executable is dir/relay, or,
+ * under valgrind (whose tool is the executable), its command line names
+ * dir/relay.bin.
+ */
+static bool
+fe_is_relay(const struct frontend *fe, pid_t pid)
+{
+	char	want[PATH_MAX], path[64], buf[PATH_MAX];
+	ssize_t	n, i;
+	int	fd;
+
+	if (!frontend_valgrind()) {
+		snprintf(want, sizeof(want), "%s/relay", fe->dir);
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		n = readlink(path, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		return strcmp(buf, want) == 0;
+	}
+	snprintf(want, sizeof(want), "%s/" FE_VALGRIND_BIN, fe->dir);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return false;
-	exe[n] = '\0';
-	return strcmp(exe, path) == 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, want) != NULL;
 }
 
 size_t
@@ -1293,16 +1434,15 @@ frontend_relay_pids(const struct frontend *fe, pid_t *pids, size_t max)
 {
 	DIR		*proc;
 	struct dirent	*de;
-	char		 want[PATH_MAX], *end;
+	char		*end;
 	size_t		 n = 0;
 	pid_t		 pid;
 
-	snprintf(want, sizeof(want), "%s/relay", fe->dir);
 	if ((proc = opendir("/proc")) == NULL)
 		return 0;
 	while (n < max && (de = readdir(proc)) != NULL) {
 		pid = (pid_t)strtol(de->d_name, &end, 10);
-		if (*end == '\0' && pid > 0 && fe_runs(pid, want))
+		if (*end == '\0' && pid > 0 && fe_is_relay(fe, pid))
 			pids[n++] = pid;
 	}
 	closedir(proc);
@@ -1324,6 +1464,8 @@ frontend_relay_environ(const struct frontend *fe)
 		for (i = 0; i < len; i++)
 			if (env[i] == '\0')
 				env[i] = '\n';
+		if (frontend_valgrind())
+			fe_drop_valgrind_env(env);
 	}
 	return env;
 }

@@ -19,6 +19,7 @@
 #ifndef TESTS_INTEG_FRONTEND_H
 #define TESTS_INTEG_FRONTEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -85,10 +86,40 @@ int frontend_start(struct frontend *fe, enum frontend_kind kind,
 void frontend_stop(struct frontend *fe);
 
 /*
+ * Stops every process as frontend_stop does but keeps the temp dir, so
+ * what the relay wrote as it exited (a LeakSanitizer report, valgrind's
+ * summary) can be read before frontend_stop removes it.
+ */
+void frontend_halt(struct frontend *fe);
+
+/* How the relay runs under valgrind: definite leaks count as errors. */
+#define FRONTEND_VALGRIND	"/usr/bin/valgrind"
+#define FRONTEND_VALGRIND_OPTIONS \
+	"--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
+
+/*
+ * Whether the relay runs under valgrind: INTEG_VALGRIND set (not "0").
+ * The relay copy is then a script that execs valgrind on the binary
+ * (see frontend.c), and CK_TIMEOUT_MULTIPLIER should be raised.
+ */
+bool frontend_valgrind(void);
+
+/*
+ * After the processes have exited (frontend_halt): how many of the
+ * valgrind-*.log files in logdir (fe->dir/log for a front server) report
+ * an error or lack their closing summary, each printed to stderr under
+ * what; 1 if there is none at all (the relay did not run under valgrind).
+ */
+int frontend_valgrind_log_errors(const char *logdir, const char *what);
+
+/*
  * The server's error log (where the relay's per-request log lines land)
  * as a NUL-terminated string the caller frees; NULL if it cannot be read.
  */
 char *frontend_read_error_log(const struct frontend *fe);
+
+/* Any file (a log), the same way; NULL if it cannot be read. */
+char *frontend_read_file(const char *path);
 
 /*
  * The environment of a running relay process whose binary is

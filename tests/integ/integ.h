@@ -85,6 +85,9 @@ Suite	*realtime_suite(const char *name);
  */
 int	 wsbridge_fixture_start(const char *relay_bin);
 void	 wsbridge_fixture_stop(void);
+/* Stops its processes but keeps its dir, whose log/ holds their output. */
+void	 wsbridge_fixture_halt(void);
+const char *wsbridge_fixture_dir(void);
 Suite	*wsbridge_suite(void);
 
 /*

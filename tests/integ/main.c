@@ -3,6 +3,11 @@
  * mod_fcgid (from the shipped deploy/ configs), talking to a fake OpenAI
  * upstream that records what it receives.  Every server is started here
  * on loopback and stopped by PID.
+ *
+ * The environment picks what runs: RELAY_BIN the relay binary (default
+ * ./relay; make check also runs an ASan+UBSan build), INTEG_KINDS a
+ * comma-separated list of front kinds (default all; see frontend_name),
+ * INTEG_VALGRIND=1 the relay under valgrind (see frontend.h).
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -90,48 +95,106 @@ run_suite(Suite *s)
 	srunner_free(sr);
 }
 
-/* A line a sanitizer writes when it finds something (make check SAN=1). */
-static bool
+/*
+ * Where a sanitizer's report begins in text (make check runs the relay
+ * built with them), or NULL.
+ */
+static const char *
 sanitizer_report(const char *text)
 {
-	return strstr(text, "Sanitizer") != NULL ||
-	    strstr(text, "runtime error:") != NULL;
+	const char	*at = strstr(text, "Sanitizer");
+
+	return at != NULL ? at : strstr(text, "runtime error:");
+}
+
+/* The start of a report, for the run's output: reports hold no keys. */
+static void
+print_report(const char *what, const char *text, const char *at)
+{
+	while (at > text && at[-1] != '\n')
+		at--;
+	fprintf(stderr, "integ: sanitizer report in %s's logs:\n%.3000s\n",
+	    what, at);
 }
 
 /*
- * Every log line the server and the relay wrote during a suite must be
- * free of keys and of sanitizer reports; either counts as one failed
- * check.
+ * Every log line the servers and the relay wrote (the files in paths),
+ * up to their exit, must be free of keys and of sanitizer reports;
+ * either counts as one failed check.
  */
 static void
-logs_keep_secrets(const struct frontend *fe)
+logs_keep_secrets(const char *what, const char *const paths[], size_t n)
 {
-	char	*log = frontend_read_error_log(fe);
-	FILE	*fp = fopen(fe->server_out, "r");
-	char	 line[8192];
-	bool	 leaked = log != NULL && (secret_in(log, strlen(log)) ||
-	    sanitizer_report(log));
+	const char	*at;
+	char		*log;
+	bool		 leaked = false;
+	size_t		 i;
 
-	while (!leaked && fp != NULL && fgets(line, sizeof(line), fp) != NULL)
-		leaked = secret_in(line, strlen(line)) || sanitizer_report(line);
-	if (fp != NULL)
-		fclose(fp);
-	free(log);
+	for (i = 0; i < n && !leaked; i++) {
+		if ((log = frontend_read_file(paths[i])) == NULL)
+			continue;
+		leaked = secret_in(log, strlen(log));
+		if (!leaked && (at = sanitizer_report(log)) != NULL) {
+			print_report(what, log, at);
+			leaked = true;
+		}
+		free(log);
+	}
 	total_run++;
 	if (leaked) {
 		fprintf(stderr, "integ: a key or a sanitizer report appears in "
-		    "%s's logs\n", frontend_name(fe->kind));
+		    "%s's logs\n", what);
 		total_failed++;
 	}
 }
 
-/* Starts kind with conf, runs s through it, stops it. */
+/* Whether INTEG_KINDS (all kinds when unset) names kind. */
+static bool
+kind_wanted(enum frontend_kind kind)
+{
+	const char	*kinds = getenv("INTEG_KINDS");
+	const char	*name = frontend_name(kind), *p;
+	size_t		 len = strlen(name), n;
+
+	if (kinds == NULL || kinds[0] == '\0')
+		return true;
+	for (p = kinds; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == len && strncmp(p, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Under valgrind, every relay process's log in logdir must end with a
+ * clean summary; one failed check per server run otherwise.
+ */
+static void
+valgrind_clean(const char *logdir, const char *what)
+{
+	if (!frontend_valgrind())
+		return;
+	total_run++;
+	if (frontend_valgrind_log_errors(logdir, what) > 0)
+		total_failed++;
+}
+
+/*
+ * Starts kind with conf, runs s through it, stops it, then checks what
+ * the processes logged, up to their exit.
+ */
 static void
 run_behind(enum frontend_kind kind, const char *conf,
     const struct frontend_file *files, size_t nfiles, Suite *s)
 {
 	static struct frontend	fe;
+	char			logdir[300];
 
+	if (!kind_wanted(kind)) {
+		srunner_free(srunner_create(s));	/* frees s */
+		return;
+	}
 	if (frontend_start(&fe, kind, relay_bin, conf, files, nfiles) == -1) {
 		fprintf(stderr, "integ: %s did not start\n",
 		    frontend_name(kind));
@@ -142,7 +205,11 @@ run_behind(enum frontend_kind kind, const char *conf,
 	}
 	integ_frontend = &fe;
 	run_suite(s);
-	logs_keep_secrets(&fe);
+	frontend_halt(&fe);
+	logs_keep_secrets(frontend_name(kind), (const char *const[]){
+	    fe.error_log, fe.server_out }, 2);
+	snprintf(logdir, sizeof(logdir), "%s/log", fe.dir);
+	valgrind_clean(logdir, frontend_name(kind));
 	frontend_stop(&fe);
 	integ_frontend = NULL;
 }
@@ -196,10 +263,11 @@ main(void)
 		{ "relay.key", TEST_RELAY_KEY "\n" },
 	};
 	struct fake_upstream	fake;
-	char			conf[2048];
+	char			conf[2048], logdir[300], wslog[320];
 	int			kind;
 
-	if (realpath("relay", relay_bin) == NULL) {
+	if (realpath(getenv("RELAY_BIN") != NULL ? getenv("RELAY_BIN") :
+	    "relay", relay_bin) == NULL) {
 		fputs("integ: run from the repository root after make\n",
 		    stderr);
 		return EXIT_FAILURE;
@@ -224,9 +292,19 @@ main(void)
 	    realtime_suite("realtime-lighttpd"));
 	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
 	    realtime_suite("realtime-apache-fcgid"));
-	if (wsbridge_fixture_start(relay_bin) == 0)
+	/* The bridge runs behind lighttpd's mod_proxy. */
+	if (!kind_wanted(FRONTEND_LIGHTTPD))
+		;
+	else if (wsbridge_fixture_start(relay_bin) == 0) {
 		run_suite(wsbridge_suite());
-	else {
+		wsbridge_fixture_halt();
+		snprintf(logdir, sizeof(logdir), "%s/log",
+		    wsbridge_fixture_dir());
+		snprintf(wslog, sizeof(wslog), "%s/servers.log", logdir);
+		logs_keep_secrets("wsbridge", (const char *const[]){ wslog },
+		    1);
+		valgrind_clean(logdir, "wsbridge");
+	} else {
 		total_run++;
 		total_failed++;
 	}

@@ -374,6 +374,10 @@ static const struct {
 	    "data_base64" },
 	{ "/v1/actions/files/upload", "{\"purpose\":\"batch\",\"filename\":"
 	    "\"a\",\"data_base64\":\"\"}", 400, "empty_input", "data_base64" },
+	/* A line break in a part's Content-Type would add part headers. */
+	{ "/v1/actions/files/upload", "{\"purpose\":\"batch\",\"filename\":"
+	    "\"a\",\"mime_type\":\"text/plain\\r\\nX-Injected: 1\","
+	    "\"data_base64\":\"aGk=\"}", 400, "invalid_value", "mime_type" },
 	{ "/v1/actions/uploads/u1/parts",
 	    "{\"data_base64\":\"QUJDREVGR0hJSktMTQ==\"}",
 	    413, "input_too_large", "data_base64" },
@@ -411,6 +415,9 @@ static const struct {
 	    "\"!!!!\"}", 400, "invalid_base64", "input_reference_base64" },
 	{ "/v1/actions/videos", "{\"prompt\":\"p\",\"input_reference_base64\":"
 	    "\"\"}", 400, "empty_input", "input_reference_base64" },
+	{ "/v1/actions/videos", "{\"prompt\":\"p\",\"input_reference_base64\":"
+	    "\"aGk=\",\"mime_type\":\"image/png\\nX-Injected: 1\"}", 400,
+	    "invalid_value", "mime_type" },
 	{ "/v1/actions/videos", "{\"prompt\":\"p\",\"input_reference_base64\":"
 	    "\"QUJDREVGR0g=\"}", 413, "input_too_large",
 	    "input_reference_base64" },

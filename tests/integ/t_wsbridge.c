@@ -197,8 +197,18 @@ wsbridge_fixture_start(const char *relay_bin)
 		goto fail;
 	chmod(path, 0600);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", bridge_port);
-	pids[1] = spawn((char *[]){ (char *)relay_bin, "--websocket",
-	    "--listen", listen, "--config", path, NULL }, log);
+	if (frontend_valgrind()) {
+		char	cmd[2048];
+
+		/* The shell execs valgrind: pids[1] is still the relay's. */
+		snprintf(cmd, sizeof(cmd), "exec " FRONTEND_VALGRIND " "
+		    FRONTEND_VALGRIND_OPTIONS " --log-file=%s/log/"
+		    "valgrind-%%p.log '%s' --websocket --listen %s "
+		    "--config '%s'", dir, relay_bin, listen, path);
+		pids[1] = spawn((char *[]){ "/bin/sh", "-c", cmd, NULL }, log);
+	} else
+		pids[1] = spawn((char *[]){ (char *)relay_bin, "--websocket",
+		    "--listen", listen, "--config", path, NULL }, log);
 	snprintf(path, sizeof(path), "%s/lighttpd.conf", dir);
 	if (write_lighttpd_conf(path, bridge_port) != 0)
 		goto fail;
@@ -215,6 +225,18 @@ fail:
 	    "port %s); see %s\n", portbuf, log);
 	stop_all();
 	return -1;
+}
+
+void
+wsbridge_fixture_halt(void)
+{
+	stop_all();
+}
+
+const char *
+wsbridge_fixture_dir(void)
+{
+	return dir;
 }
 
 void

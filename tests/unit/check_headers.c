@@ -25,6 +25,23 @@ START_TEST(request_allowlist)
 }
 END_TEST
 
+START_TEST(value_control_characters)
+{
+	static const char *const pass[] = {
+		"", "application/json", "a\tb", "caf\xc3\xa9", "~!\"#$%&'()*",
+	};
+	static const char *const refuse[] = {
+		"a\r\nX-Forged: 1", "a\nb", "a\rb", "\x01", "a\x7f", "\x1b[0m",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		ck_assert_msg(headers_value_valid(pass[i]), "%s", pass[i]);
+	for (i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++)
+		ck_assert_msg(!headers_value_valid(refuse[i]), "%zu", i);
+}
+END_TEST
+
 START_TEST(response_allowlist)
 {
 	static const char *const drop[] = {
@@ -59,6 +76,7 @@ headers_suite(void)
 
 	tcase_add_test(tc, request_allowlist);
 	tcase_add_test(tc, response_allowlist);
+	tcase_add_test(tc, value_control_characters);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -146,6 +146,16 @@ START_TEST(reply_carries_request_id_and_envelope)
 }
 END_TEST
 
+/* A line break in a header value would forge a header upstream. */
+START_TEST(header_with_line_break_is_400_unread)
+{
+	serve("{}", 2, 2, "application/json\r\nOpenAI-Organization: org-x");
+	ck_assert_ptr_nonnull(strstr(io.out, "Status: 400"));
+	ck_assert_ptr_nonnull(strstr(io.out, "\"code\":\"invalid_header\""));
+	ck_assert_uint_eq(io.inpos, 0);
+}
+END_TEST
+
 Suite *
 serve_suite(void)
 {
@@ -157,6 +167,7 @@ serve_suite(void)
 	tcase_add_test(tc, declared_length_over_cap_is_413_unread);
 	tcase_add_test(tc, truncated_body_is_refused);
 	tcase_add_test(tc, reply_carries_request_id_and_envelope);
+	tcase_add_test(tc, header_with_line_break_is_400_unread);
 	suite_add_tcase(s, tc);
 	return s;
 }
