@@ -161,6 +161,7 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 				/* Do not outlive a supervisor that was killed. */
 				prctl(PR_SET_PDEATHSIG, SIGTERM);
 				sigprocmask(SIG_UNBLOCK, &workers_own, NULL);
+				free(kids);	/* the supervisor's, not ours */
 				_exit(workers_run(listen_fd, cfg,
 				    (int)nthreads, self) == 0 ? 0 : 1);
 			}

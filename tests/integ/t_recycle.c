@@ -6,8 +6,6 @@
  * (it never sees an exit).  Where one worker serves everything, a stream
  * open while its worker retires still arrives whole.
  */
-#include <dirent.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,20 +32,6 @@ struct relay_procs {
 	size_t	nsup, nwork;
 };
 
-static bool
-is_relay(const char *exe, pid_t pid)
-{
-	char	path[64], buf[PATH_MAX];
-	ssize_t	n;
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strcmp(buf, exe) == 0;
-}
-
 static pid_t
 parent_of(pid_t pid)
 {
@@ -65,28 +49,25 @@ parent_of(pid_t pid)
 	return (pid_t)ppid;
 }
 
+/* A relay process whose parent is a relay process too is a worker. */
 static void
 relay_procs(struct relay_procs *rp)
 {
-	char		 exe[PATH_MAX], *end;
-	DIR		*proc = opendir("/proc");
-	struct dirent	*de;
-	pid_t		 pid;
+	pid_t	all[PROCS_MAX * 2], parent;
+	size_t	n = frontend_relay_pids(integ_frontend, all, PROCS_MAX * 2);
+	size_t	i, j;
 
 	memset(rp, 0, sizeof(*rp));
-	snprintf(exe, sizeof(exe), "%s/relay", integ_frontend->dir);
-	ck_assert_ptr_nonnull(proc);
-	while ((de = readdir(proc)) != NULL) {
-		pid = (pid_t)strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0 || !is_relay(exe, pid))
+	for (i = 0; i < n; i++) {
+		parent = parent_of(all[i]);
+		for (j = 0; j < n && all[j] != parent; j++)
 			continue;
-		if (is_relay(exe, parent_of(pid))) {
+		if (j < n) {
 			if (rp->nwork < PROCS_MAX)
-				rp->work[rp->nwork++] = pid;
+				rp->work[rp->nwork++] = all[i];
 		} else if (rp->nsup < PROCS_MAX)
-			rp->sup[rp->nsup++] = pid;
+			rp->sup[rp->nsup++] = all[i];
 	}
-	closedir(proc);
 }
 
 /* Adds the pids not yet in set; returns the new size. */
