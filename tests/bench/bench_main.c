@@ -1001,6 +1001,7 @@ static void
 serve(const char *relay_bin, const struct bench_upstream *bu, int seconds)
 {
 	struct frontend	fe;
+	sigset_t	stop;
 	char		conf[1024];
 
 	write_relay_conf(conf, sizeof(conf), bu->base_url, "");
@@ -1011,7 +1012,13 @@ serve(const char *relay_bin, const struct bench_upstream *bu, int seconds)
 	    "copy %s/relay)\nrelay key %s\n", bu->base_url, (int)bu->pid,
 	    fe.base_url, (int)fe.pid, fe.dir, BENCH_RELAY_KEY);
 	fflush(stdout);
-	sleep((unsigned)seconds);
+	/* Until the time is up or a SIGTERM/SIGINT asks for an early stop:
+	 * either way everything started here is stopped. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sigtimedwait(&stop, NULL, &(struct timespec){ seconds, 0 });
 	frontend_stop(&fe);
 }
 
