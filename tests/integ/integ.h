@@ -40,6 +40,10 @@ struct json_object *only_upstream_request(struct json_object **list);
  * children's stderr).
  */
 bool	 relay_logged(const char *needle);
+/* Asserts r is the relay's JSON error envelope with this status and
+ * error.code. */
+void	 assert_relay_error(const struct response *r, long status,
+	    const char *code);
 
 /* The main suite, run through each front server in turn. */
 Suite	*relay_suite(const char *name);

@@ -51,3 +51,25 @@ relay_logged(const char *needle)
 		fclose(fp);
 	return found;
 }
+
+void
+assert_relay_error(const struct response *r, long status, const char *code)
+{
+	struct json_object	*root, *err;
+	char			*ct;
+
+	/* Bodies can be large (the fault suite's): print only their start. */
+	ck_assert_msg(r->status == status, "status %ld, want %ld: %.300s",
+	    r->status, status, r->body);
+	ct = response_header(r, "Content-Type");
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_str_eq(ct, "application/json");
+	free(ct);
+	root = response_json(r);
+	ck_assert_msg(root != NULL, "not JSON: %.300s", r->body);
+	ck_assert(json_object_object_get_ex(root, "error", &err));
+	ck_assert_ptr_nonnull(json_str(err, "message"));
+	ck_assert_ptr_nonnull(json_str(err, "type"));
+	ck_assert_str_eq(json_str(err, "code"), code);
+	json_object_put(root);
+}

@@ -252,23 +252,6 @@ relays_intact(const struct fault_case *fc)
 	    worst, rss, wall_ms() - fc->started_ms);
 }
 
-/* The relay's envelope: this status, JSON, error.code. */
-static void
-assert_relay_error(const struct response *r, long status, const char *code)
-{
-	struct json_object	*root, *err;
-
-	ck_assert_msg(r->status == status, "status %ld, want %ld: %.300s",
-	    r->status, status, r->body);
-	root = response_json(r);
-	ck_assert_msg(root != NULL, "not JSON: %.300s", r->body);
-	ck_assert(json_object_object_get_ex(root, "error", &err));
-	ck_assert_ptr_nonnull(json_str(err, "message"));
-	ck_assert_ptr_nonnull(json_str(err, "type"));
-	ck_assert_str_eq(json_str(err, "code"), code);
-	json_object_put(root);
-}
-
 /*
  * The end of every case: the relays are intact, /health answers, and a
  * normal relayed call reaches upstream and comes back.
@@ -445,8 +428,10 @@ assert_refused(const struct fault_case *fc, const struct raw_reply *rr,
 	}
 	ck_assert_msg(relay_code != NULL, "%s reached the relay", fc->name);
 	r.status = rr->status;
+	r.headers = strndup(rr->text, (size_t)(raw_body(rr) - rr->text));
 	r.body = (char *)raw_body(rr);
 	assert_relay_error(&r, relay_status, relay_code);
+	free(r.headers);
 }
 
 /* ---- streams and large bodies through libcurl */
@@ -614,16 +599,18 @@ END_TEST
 
 /*
  * Whether the client can tell that a body was cut: its transfer did not
- * complete.  Apache mod_fcgid cannot pass that on: when its backend drops
- * a response it logs "error reading data" and ends the response as if
- * whole (appending its 500 page when it can), so behind it only the
- * length and the relay's log tell.
+ * complete.  nginx always passes that on.  Apache mod_fcgid cannot: when
+ * its backend drops a response it logs "error reading data" and ends the
+ * response as if whole (appending its 500 page when it can).  Nor can
+ * lighttpd when the head, the bytes and the drop all reach it before it
+ * has answered its client (a busy box: seen while two test runs shared
+ * it): it then answers with a Content-Length of what it has.  Behind
+ * those two only the length and the relay's log tell.
  */
 static bool
 cut_visible(const struct sink *s)
 {
-	return s->rc != CURLE_OK ||
-	    integ_frontend->kind == FRONTEND_APACHE_FCGID;
+	return s->rc != CURLE_OK || integ_frontend->kind != FRONTEND_NGINX;
 }
 
 /*

@@ -18,28 +18,6 @@
 #define AUTH	"Authorization: Bearer " TEST_RELAY_KEY
 #define JSON_CT	"Content-Type: application/json"
 
-/* Asserts r is the relay's envelope with this status and code. */
-static void
-assert_relay_error(const struct response *r, long status, const char *code)
-{
-	struct json_object	*root, *err;
-	char			*ct;
-
-	ck_assert_msg(r->status == status, "status %ld, want %ld: %s",
-	    r->status, status, r->body);
-	ct = response_header(r, "Content-Type");
-	ck_assert_ptr_nonnull(ct);
-	ck_assert_str_eq(ct, "application/json");
-	free(ct);
-	root = response_json(r);
-	ck_assert_msg(root != NULL, "not JSON: %s", r->body);
-	ck_assert(json_object_object_get_ex(root, "error", &err));
-	ck_assert_ptr_nonnull(json_str(err, "message"));
-	ck_assert_ptr_nonnull(json_str(err, "type"));
-	ck_assert_str_eq(json_str(err, "code"), code);
-	json_object_put(root);
-}
-
 static void
 assert_no_secrets(const struct response *r)
 {
