@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tests/bench/bench.h"
+#include "tests/integ/frontend.h"
 
 #define FCGI_BEGIN_REQUEST	1
 #define FCGI_END_REQUEST	3
@@ -196,24 +197,6 @@ fcgi_call(const struct wbuf *req, int port)
 out:
 	close(fd);
 	return status;
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd != -1 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd != -1)
-		close(fd);
-	return port;
 }
 
 /* Runs argv, output to out_path (appended); exit status or -1. */
@@ -395,7 +378,7 @@ cg_run(const char *relay_bin, const char *relay_conf, int warmup, int n,
 
 	memset(r, 0, sizeof(*r));
 	r->requests = n;
-	if ((port = free_port()) == -1)
+	if ((port = frontend_free_port()) == -1)
 		return;
 	snprintf(listen_arg, sizeof(listen_arg), "127.0.0.1:%d", port);
 	snprintf(out_opt, sizeof(out_opt),

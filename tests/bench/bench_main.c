@@ -241,25 +241,6 @@ substitute(const char *text, const char *const *names,
 	return out.s;
 }
 
-/* A free loopback port: bind port 0, read it back, close.  -1 on error. */
-static int
-free_tcp_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd != -1 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd != -1)
-		close(fd);
-	return port;
-}
-
 static void
 stop_pid(pid_t pid)
 {
@@ -314,7 +295,7 @@ baseline_start(struct baseline *b, const char *conf_template,
 		fprintf(stderr, "bench: cannot read %s\n", conf_template);
 		return -1;
 	}
-	b->port = free_tcp_port();
+	b->port = frontend_free_port();
 	snprintf(port_s, sizeof(port_s), "%d", b->port);
 	snprintf(up_s, sizeof(up_s), "%d", upstream_port);
 	values[0] = geteuid() == 0 ? "user www-data;" : "";

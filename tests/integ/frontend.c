@@ -166,8 +166,8 @@ fe_sleep_ms(long ms)
 }
 
 /* A free loopback port: bind port 0, read it back, close.  -1 on error. */
-static int
-fe_pick_port(void)
+int
+frontend_free_port(void)
 {
 	struct sockaddr_in	sa;
 	socklen_t		len = sizeof(sa);
@@ -1254,9 +1254,9 @@ frontend_start(struct frontend *fe, enum frontend_kind kind,
 	snprintf(prefix, sizeof(prefix), "%s/", fe->dir);
 
 	for (attempt = 0; attempt < FE_START_ATTEMPTS && rc == 1; attempt++) {
-		if ((fe->port = fe_pick_port()) == -1 ||
+		if ((fe->port = frontend_free_port()) == -1 ||
 		    (fe_kinds[kind].relay != FE_RELAY_SPAWNED &&
-		    (fe->fcgi_port = fe_pick_port()) == -1))
+		    (fe->fcgi_port = frontend_free_port()) == -1))
 			goto fail;
 		snprintf(fe->base_url, sizeof(fe->base_url),
 		    "http://127.0.0.1:%d", fe->port);

@@ -128,6 +128,9 @@ char *frontend_read_file(const char *path);
  */
 char *frontend_relay_environ(const struct frontend *fe);
 
+/* A free loopback port: bind port 0, read it back, close.  -1 on error. */
+int	frontend_free_port(void);
+
 /*
  * The PIDs of the relay processes now running from fe->dir/relay (the
  * server's children as well as one we started), at most max of them, in

@@ -31,24 +31,6 @@ static char	dir[256];
 static pid_t	pids[3];	/* fake-ws, relay --websocket, lighttpd */
 static int	http_port;
 
-static int
-free_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static bool
 port_open(int port)
 {
@@ -180,8 +162,8 @@ wsbridge_fixture_start(const char *relay_bin)
 			fclose(fp);
 		}
 	}
-	bridge_port = free_port();
-	http_port = free_port();
+	bridge_port = frontend_free_port();
+	http_port = frontend_free_port();
 	if (fake_port <= 0 || bridge_port <= 0 || http_port <= 0)
 		goto fail;
 
