@@ -277,6 +277,7 @@ main(int argc, char *argv[])
 	char		 err[512], file_used[4096];
 	long		 threads = 0, processes = 1;
 	int		 ch, check_only = 0, websocket = 0, listen_fd = 0, rc;
+	sigset_t	 stop;
 
 	if (argc > 1 && strcmp(argv[1], "coverage") == 0)
 		return run_coverage(argc - 1, argv + 1);
@@ -345,6 +346,16 @@ main(int argc, char *argv[])
 	if (threads == 0)
 		threads = cfg.threads;
 
+	/*
+	 * A stop asked for while the libraries start (slow under valgrind)
+	 * waits until the pool takes it and stops cleanly, instead of
+	 * killing the process in the middle of OpenSSL's initialisation.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	if (upstream_global_init() == -1 || FCGX_Init() != 0) {
 		fputs("relay: library initialisation failed\n", stderr);
 		return EXIT_FAILURE;

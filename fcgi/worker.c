@@ -101,7 +101,6 @@ pool_grow(struct pool *pool, int n)
 	pthread_mutex_unlock(&pool->grow_lock);
 }
 
-
 static long
 io_read(void *ctx, char *buf, size_t len)
 {
