@@ -75,9 +75,6 @@ void wrk_run(const char *lua, const char *base_url, const char *path,
 
 #define BENCH_PIDS_MAX	64
 
-/* Every process whose executable is exe (by /proc/PID/exe); count. */
-size_t mem_find_pids(const char *exe, pid_t *pids, size_t max);
-
 struct mem_usage {
 	size_t	 procs;
 	long	 threads;

@@ -4,7 +4,6 @@
  * And the large-body runs: 512 MiB through the relay while a sampler
  * thread watches its RSS.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,36 +14,9 @@
 #include <curl/curl.h>
 
 #include "tests/bench/bench.h"
+#include "tests/integ/frontend.h"
 
 #define SAMPLE_MS	20
-
-size_t
-mem_find_pids(const char *exe, pid_t *pids, size_t max)
-{
-	DIR		*proc;
-	struct dirent	*de;
-	char		 path[64], buf[4096], *end;
-	ssize_t		 n;
-	size_t		 count = 0;
-	long		 pid;
-
-	if ((proc = opendir("/proc")) == NULL)
-		return 0;
-	while (count < max && (de = readdir(proc)) != NULL) {
-		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
-		n = readlink(path, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (strcmp(buf, exe) == 0)
-			pids[count++] = (pid_t)pid;
-	}
-	closedir(proc);
-	return count;
-}
 
 /* The kB value of "key:" lines in a /proc file, summed; -1 if none. */
 static double
@@ -74,7 +46,7 @@ void
 mem_measure(const char *exe, struct mem_usage *m)
 {
 	pid_t	pids[BENCH_PIDS_MAX];
-	size_t	n = mem_find_pids(exe, pids, BENCH_PIDS_MAX), i;
+	size_t	n = frontend_pids_running(exe, pids, BENCH_PIDS_MAX), i;
 	double	v;
 
 	memset(m, 0, sizeof(*m));
@@ -126,7 +98,7 @@ double
 mem_cpu_exe(const char *exe)
 {
 	pid_t	pids[BENCH_PIDS_MAX];
-	size_t	n = mem_find_pids(exe, pids, BENCH_PIDS_MAX), i;
+	size_t	n = frontend_pids_running(exe, pids, BENCH_PIDS_MAX), i;
 	double	total = 0;
 
 	for (i = 0; i < n; i++)

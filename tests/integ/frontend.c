@@ -1430,6 +1430,34 @@ fe_is_relay(const struct frontend *fe, pid_t pid)
 }
 
 size_t
+frontend_pids_running(const char *exe, pid_t *pids, size_t max)
+{
+	DIR		*proc;
+	struct dirent	*de;
+	char		 path[64], buf[PATH_MAX], *end;
+	ssize_t		 n;
+	size_t		 count = 0;
+	long		 pid;
+
+	if ((proc = opendir("/proc")) == NULL)
+		return 0;
+	while (count < max && (de = readdir(proc)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+		n = readlink(path, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strcmp(buf, exe) == 0)
+			pids[count++] = (pid_t)pid;
+	}
+	closedir(proc);
+	return count;
+}
+
+size_t
 frontend_relay_pids(const struct frontend *fe, pid_t *pids, size_t max)
 {
 	DIR		*proc;

@@ -128,6 +128,10 @@ char *frontend_read_file(const char *path);
  */
 char *frontend_relay_environ(const struct frontend *fe);
 
+/* The processes whose executable is exe (their /proc exe link), at most
+ * max, in /proc order.  Returns how many were found. */
+size_t	frontend_pids_running(const char *exe, pid_t *pids, size_t max);
+
 /* A free loopback port: bind port 0, read it back, close.  -1 on error. */
 int	frontend_free_port(void);
 

@@ -3,13 +3,16 @@
  * open descriptors; and the slope of RSS over time.
  */
 #include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/integ/frontend.h"
 #include "tests/soak/soak.h"
+
+/* Relay processes a sample looks at: a supervisor and its workers. */
+#define SOAK_PIDS_MAX	64
 
 /* The number after "key:" in /proc/PID/status; -1 if absent. */
 static double
@@ -40,32 +43,18 @@ count_fds(long pid)
 void
 soak_sample_take(const char *exe, struct soak_sample *s)
 {
-	DIR		*proc;
-	struct dirent	*de;
-	char		 path[64], buf[PATH_MAX], status[4096], *end;
-	ssize_t		 n;
-	size_t		 len;
-	long		 pid;
+	pid_t		 pids[SOAK_PIDS_MAX];
+	char		 path[64], status[4096];
+	size_t		 len, npids, i;
 	double		 rss, hwm;
 	FILE		*f;
 
 	s->procs = 0;
 	s->rss_kib = s->rss_max_kib = s->hwm_max_kib = 0;
 	s->threads = s->fds = 0;
-	if ((proc = opendir("/proc")) == NULL)
-		return;
-	while ((de = readdir(proc)) != NULL) {
-		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
-		n = readlink(path, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (strcmp(buf, exe) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	npids = frontend_pids_running(exe, pids, SOAK_PIDS_MAX);
+	for (i = 0; i < npids; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pids[i]);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		len = fread(status, 1, sizeof(status) - 1, f);
@@ -82,9 +71,8 @@ soak_sample_take(const char *exe, struct soak_sample *s)
 		if (hwm > s->hwm_max_kib)
 			s->hwm_max_kib = hwm;
 		s->threads += (long)status_value(status, "Threads:");
-		s->fds += count_fds(pid);
+		s->fds += count_fds(pids[i]);
 	}
-	closedir(proc);
 }
 
 double
