@@ -1,5 +1,8 @@
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
 
 #include "policy/auth.h"
 
@@ -37,20 +40,19 @@ trim(const char *s, char *buf, size_t bufsz)
 }
 
 enum rerr
-auth_check(const struct config *cfg, const char *authorization,
-    const char *x_relay_key, const char **client)
+auth_check(const struct config *cfg, const struct keyset *keys,
+    const char *authorization, const char *x_relay_key,
+    const struct key_entry **key)
 {
 	char		 buf[1024];
 	const char	*presented = NULL, *raw = NULL;
-	size_t		 i;
-	int		 match = -1;
 
-	*client = "-";
+	*key = NULL;
 	if (!cfg->auth_enabled) {
-		*client = "anonymous";
+		*key = &keys_anonymous;
 		return RERR_OK;
 	}
-	if (cfg->nkeys == 0)
+	if (keys->n == 0)
 		return RERR_AUTH_MISCONFIGURED;
 
 	/* Servers trim "Bearer " to "Bearer": that is a missing key. */
@@ -70,13 +72,40 @@ auth_check(const struct config *cfg, const char *authorization,
 	presented = trim(raw, buf, sizeof(buf));
 	if (presented == NULL)
 		return RERR_INVALID_KEY;
+	*key = keys_match(keys, presented);
+	explicit_bzero(buf, sizeof(buf));
+	return *key != NULL ? RERR_OK : RERR_INVALID_KEY;
+}
 
-	/* Compare against every key, so timing does not tell which. */
-	for (i = 0; i < cfg->nkeys; i++)
-		if (auth_equal(cfg->keys[i].key, presented) && match < 0)
-			match = (int)i;
-	if (match < 0)
-		return RERR_INVALID_KEY;
-	*client = cfg->keys[match].name;
-	return RERR_OK;
+bool
+auth_key_digest(const char *key, char hex[AUTH_DIGEST_HEX])
+{
+	static const char	digits[] = "0123456789abcdef";
+	unsigned char		md[EVP_MAX_MD_SIZE];
+	unsigned int		mdlen = 0, i;
+
+	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) !=
+	    1 || mdlen != 32)
+		return false;
+	for (i = 0; i < mdlen; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+	return true;
+}
+
+bool
+auth_bound_digest(const struct keyset *keys, const char *name,
+    char hex[AUTH_DIGEST_HEX])
+{
+	size_t	i;
+
+	for (i = 0; i < keys->n; i++)
+		if (strcmp(keys->entries[i].name, name) == 0) {
+			snprintf(hex, AUTH_DIGEST_HEX, "%s",
+			    keys->entries[i].hash);
+			return true;
+		}
+	return false;
 }

@@ -17,8 +17,10 @@ static const char R_ASSISTANTS[] =
     "Assistants API: deprecated by OpenAI in favour of Responses";
 static const char R_COMPLETIONS[] =
     "legacy Completions API: superseded by Responses and Chat Completions";
-static const char R_AUDIO[] =
-    "audio: binary and multipart bodies, not relayed yet";
+static const char R_VOICES[] =
+    "custom voices and their consent recordings: voice cloning needs "
+    "the speaker's recorded consent, managed with the operator's own key, "
+    "not through a relay";
 static const char R_CHATKIT[] =
     "ChatKit: browser-session API for OpenAI's own widget, not relayed";
 static const char R_PROVENANCE[] =
@@ -27,8 +29,6 @@ static const char R_OPERATOR[] =
     "operator tooling (fine-tuning, evals, model deletion): run it with "
     "the operator's own key, not through a relay";
 static const char R_SKILLS[] = "skills: uploads of code bundles, not relayed";
-static const char R_MODERATIONS[] =
-    "moderations: not relayed (blocked on /v1/proxy since the original)";
 static const char R_REALTIME[] =
     "realtime translation sessions: not relayed yet";
 static const char R_REALTIME_CALLS[] =
@@ -44,15 +44,12 @@ const struct decision decisions[] = {
 	{ "DELETE", "/assistants/{assistant_id}", B(DEPRECATED), R_ASSISTANTS },
 	{ "GET", "/assistants/{assistant_id}", B(DEPRECATED), R_ASSISTANTS },
 	{ "POST", "/assistants/{assistant_id}", B(DEPRECATED), R_ASSISTANTS },
-	{ "POST", "/audio/speech", B(UNSERVED), R_AUDIO },
-	{ "POST", "/audio/transcriptions", B(UNSERVED), R_AUDIO },
-	{ "POST", "/audio/translations", B(UNSERVED), R_AUDIO },
-	{ "GET", "/audio/voice_consents", B(UNSERVED), R_AUDIO },
-	{ "POST", "/audio/voice_consents", B(UNSERVED), R_AUDIO },
-	{ "DELETE", "/audio/voice_consents/{consent_id}", B(UNSERVED), R_AUDIO },
-	{ "GET", "/audio/voice_consents/{consent_id}", B(UNSERVED), R_AUDIO },
-	{ "POST", "/audio/voice_consents/{consent_id}", B(UNSERVED), R_AUDIO },
-	{ "POST", "/audio/voices", B(UNSERVED), R_AUDIO },
+	{ "GET", "/audio/voice_consents", B(UNSERVED), R_VOICES },
+	{ "POST", "/audio/voice_consents", B(UNSERVED), R_VOICES },
+	{ "DELETE", "/audio/voice_consents/{consent_id}", B(UNSERVED), R_VOICES },
+	{ "GET", "/audio/voice_consents/{consent_id}", B(UNSERVED), R_VOICES },
+	{ "POST", "/audio/voice_consents/{consent_id}", B(UNSERVED), R_VOICES },
+	{ "POST", "/audio/voices", B(UNSERVED), R_VOICES },
 	{ "POST", "/chatkit/sessions", B(UNSERVED), R_CHATKIT },
 	{ "POST", "/chatkit/sessions/{session_id}/cancel", B(UNSERVED), R_CHATKIT },
 	{ "GET", "/chatkit/threads", B(UNSERVED), R_CHATKIT },
@@ -87,7 +84,6 @@ const struct decision decisions[] = {
 	{ "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/pause", B(UNSERVED), R_OPERATOR },
 	{ "POST", "/fine_tuning/jobs/{fine_tuning_job_id}/resume", B(UNSERVED), R_OPERATOR },
 	{ "DELETE", "/models/{model}", B(UNSERVED), R_OPERATOR },
-	{ "POST", "/moderations", B(UNSERVED), R_MODERATIONS },
 	{ "POST", "/realtime/calls", B(UNSERVED), R_REALTIME_CALLS },
 	{ "POST", "/realtime/calls/{call_id}/accept", B(UNSERVED), R_REALTIME_CALLS },
 	{ "POST", "/realtime/calls/{call_id}/hangup", B(UNSERVED), R_REALTIME_CALLS },

@@ -25,6 +25,13 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	    "Request body is not valid JSON." },
 	[RERR_JSON_NOT_OBJECT] = { 400, "invalid_request_error",
 	    "invalid_json", "Request body must be a JSON object." },
+	[RERR_JSON_DUPLICATE_KEY] = { 400, "invalid_request_error",
+	    "duplicate_json_key", "A JSON object in the request body repeats "
+	    "a key; each key may appear once in an object." },
+	[RERR_JSON_TOO_COMPLEX] = { 413, "invalid_request_error",
+	    "json_too_complex", "Request body holds more JSON structure "
+	    "(members, objects, arrays) than this relay takes for this "
+	    "route." },
 	[RERR_BODY_NOT_ALLOWED] = { 400, "invalid_request_error",
 	    "unexpected_body", "This endpoint does not take a request body." },
 	[RERR_BODY_INCOMPLETE] = { 400, "invalid_request_error",
@@ -94,6 +101,18 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	[RERR_NOT_MULTIPART_OR_JSON] = { 415, "invalid_request_error",
 	    "unsupported_media_type",
 	    "Content-Type must be multipart/form-data or application/json." },
+	[RERR_NOT_FORM] = { 415, "invalid_request_error",
+	    "unsupported_media_type", "Content-Type must be "
+	    "application/x-www-form-urlencoded." },
+	[RERR_BAD_FORM] = { 400, "invalid_request_error", "invalid_form",
+	    "Malformed form: bad %-escapes or control bytes, a parameter "
+	    "given twice, or too many parameters." },
+	[RERR_INVALID_TOKEN] = { 401, "invalid_request_error",
+	    "invalid_token", "Invalid access token: unknown, expired or "
+	    "revoked (or its relay key was). Sign in again." },
+	[RERR_OAUTH_UNAVAILABLE] = { 503, "relay_error", "oauth_unavailable",
+	    "OAuth sign-in is unavailable: the relay's state store "
+	    "(RELAY_STATE) cannot be used." },
 	[RERR_INPUT_TOO_LARGE] = { 413, "invalid_request_error",
 	    "input_too_large",
 	    "Decoded input is larger than this relay accepts." },
@@ -134,7 +153,59 @@ static const struct rerr_info rerr_table[RERR__MAX] = {
 	    "upstream_stream_interrupted",
 	    "Upstream request failed: the stream broke off before it was "
 	    "complete." },
+	[RERR_UPSTREAM_TOO_LARGE] = { 502, "relay_error",
+	    "upstream_bad_response",
+	    "Upstream request failed: the OpenAI API's answer is larger than "
+	    "this relay holds to rewrite it for an Action." },
+	[RERR_ANSWER_TOO_LARGE] = { 502, "relay_error", "answer_too_large",
+	    "The answer is longer than the 100,000 characters a ChatGPT "
+	    "Action reads, so the relay did not pass it on: ask for less (a "
+	    "lower limit, fewer or shorter inputs, a shorter output)." },
+	[RERR_LINK_NOT_FOUND] = { 404, "invalid_request_error",
+	    "link_not_found", "No such link: it never existed or has "
+	    "expired (see RELAY_ACTIONS_LINK_TTL)." },
+	[RERR_LINKS_FULL] = { 507, "relay_error", "links_full",
+	    "The relay already holds as many bytes behind links as "
+	    "RELAY_ACTIONS_LINKS_MAX allows; try again when older links "
+	    "have expired." },
+	[RERR_LINKS_UNAVAILABLE] = { 503, "relay_error", "links_unavailable",
+	    "The relay could not keep the file behind a link: its state "
+	    "store (RELAY_STATE) is unavailable." },
+	/* What OpenAI's clients need to fall back to HTTP at once. */
+	[RERR_WS_RESPONSES] = { 426, "invalid_request_error",
+	    "websocket_not_supported", "This relay does not serve the "
+	    "Responses WebSocket mode: use HTTP, POST /v1/responses (with "
+	    "stream: true for events)." },
+	[RERR_WS_REALTIME] = { 426, "invalid_request_error",
+	    "websocket_not_supported", "No Realtime WebSocket bridge answers "
+	    "at this address: the operator runs it as relay --websocket "
+	    "behind /v1/realtime/ws (RELAY_REALTIME_WS_ENABLED)." },
+	/* A key's own options, from the keys file (policy/keys.h). */
+	[RERR_MODEL_NOT_ALLOWED] = { 403, "invalid_request_error",
+	    "model_not_allowed", "This relay key may not use this model." },
+	[RERR_ROUTE_NOT_ALLOWED] = { 403, "invalid_request_error",
+	    "route_not_allowed", "This relay key may use only the operations "
+	    "of /openapi.actions.json." },
+	[RERR_RATE_LIMITED] = { 429, "requests", "rate_limit_exceeded",
+	    "This relay key has made as many requests this minute as it may: "
+	    "try again after Retry-After seconds." },
+	[RERR_TOO_MANY_CONCURRENT] = { 429, "requests",
+	    "too_many_concurrent_requests", "This relay key already has as "
+	    "many requests in flight as it may: try again when one ends." },
+	[RERR_QUOTA_EXHAUSTED] = { 429, "insufficient_quota",
+	    "insufficient_quota", "This relay key has spent its tokens for "
+	    "today (UTC)." },
+	[RERR_LIMITS_UNAVAILABLE] = { 503, "relay_error",
+	    "limits_unavailable", "The relay cannot check this key's limits: "
+	    "its state store (RELAY_STATE) is unavailable." },
 	/* Logged only: the client is no longer there to read a body. */
+	[RERR_MCP_ORIGIN] = { 403, "invalid_request_error",
+	    "origin_not_allowed", "This Origin may not use /mcp: the "
+	    "operator lists the allowed ones in RELAY_MCP_ORIGINS." },
+	[RERR_MCP_OPEN_NOT_LOOPBACK] = { 403, "relay_error",
+	    "mcp_open_not_loopback", "RELAY_MCP=open (no key) serves "
+	    "loopback only: use RELAY_MCP=oauth, or confirm a public setup "
+	    "with RELAY_MCP_OPEN_PUBLIC=true." },
 	[RERR_CLIENT_GONE] = { 499, "relay_error", "client_disconnected",
 	    "Client disconnected" },
 };

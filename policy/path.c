@@ -24,11 +24,32 @@ path_hexval(int c)
 	return -1;
 }
 
-/* Characters a path segment may hold literally (RFC 3986 pchar). */
-static int
-is_pchar(int c)
+bool
+path_is_pchar(int c)
 {
 	return isalnum(c) || (c != '\0' && strchr("-._~!$&'()*+,;=:@", c));
+}
+
+int
+path_append_encoded(char *buf, size_t bufsz, size_t *len, const char *s)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	unsigned char		c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (*len + 4 >= bufsz)
+			return -1;
+		if (isalnum(c) || strchr("-._~", c) != NULL) {
+			buf[(*len)++] = (char)c;
+			continue;
+		}
+		buf[(*len)++] = '%';
+		buf[(*len)++] = hex[c >> 4];
+		buf[(*len)++] = hex[c & 15];
+	}
+	buf[*len] = '\0';
+	return 0;
 }
 
 /*
@@ -75,7 +96,7 @@ path_check(const char *path)
 			seglen += 3;
 			continue;
 		}
-		if (!is_pchar(c))
+		if (!path_is_pchar(c))
 			return RERR_BAD_PATH;
 		seglen++;
 	}

@@ -5,6 +5,9 @@
 #ifndef POLICY_PATH_H
 #define POLICY_PATH_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "policy/error.h"
 
 /*
@@ -25,5 +28,17 @@ enum rerr query_check(const char *query);
 
 /* The value of hex digit c, or -1 if it is not one. */
 int path_hexval(int c);
+
+/* Whether a path segment may hold c literally (RFC 3986 pchar). */
+bool path_is_pchar(int c);
+
+/*
+ * Appends s to buf (bufsz bytes, *len of them used, NUL-terminated),
+ * percent-encoding all but RFC 3986's unreserved characters, and
+ * advances *len.  Returns 0, or -1 if it does not fit (buf then ends in
+ * part of s).
+ */
+int path_append_encoded(char *buf, size_t bufsz, size_t *len,
+    const char *s);
 
 #endif

@@ -12,9 +12,9 @@
 
 #include <json.h>
 
-#include "policy/body.h"
 #include "policy/path.h"
 #include "policy/proxy.h"
+#include "policy/util.h"
 #include "policy/xalloc.h"
 
 #define PROXY_QUERY_MAX	8192
@@ -26,7 +26,6 @@ static const struct {
 } blocked_prefixes[] = {
 	{ "/v1/admin", "blocked prefix: /v1/admin" },
 	{ "/v1/webhooks", "blocked prefix: /v1/webhooks" },
-	{ "/v1/moderations", "blocked prefix: /v1/moderations" },
 	{ "/v1/realtime", "blocked prefix: /v1/realtime" },
 	{ "/v1/uploads", "blocked prefix: /v1/uploads" },
 	{ "/v1/audio", "blocked prefix: /v1/audio" },
@@ -52,21 +51,11 @@ static const struct {
 	{ METHOD_POST, "/v1/videos" },
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 static const char REASON_STREAM[] =
     "stream=true is not allowed via /v1/proxy (use explicit streaming route)";
 static const char REASON_COLON[] = "':' paths are not allowed via /v1/proxy";
 static const char REASON_ILLEGAL[] = "path contains illegal sequences";
 static const char REASON_SPACE[] = "path must not contain whitespace";
-
-/* What may stand in a normalised path: RFC 3986 pchar without '%'. */
-static bool
-is_path_char(int c)
-{
-	return c == '/' || isalnum(c) ||
-	    (c != '\0' && strchr("-._~!$&'()*+,;=:@", c) != NULL);
-}
 
 /*
  * Decodes percent-escapes once into out (at least strlen(raw)+1 bytes).
@@ -120,8 +109,9 @@ has_illegal_sequence(const char *p)
 			break;
 	}
 	for (; *p != '\0'; p++)
-		if (!isspace((unsigned char)*p) && !is_path_char(
-		    (unsigned char)*p))
+		/* What may stand in a normalised path: pchar, without '%'. */
+		if (!isspace((unsigned char)*p) && *p != '/' &&
+		    !path_is_pchar((unsigned char)*p))
 			return true;
 	return false;
 }
@@ -233,7 +223,14 @@ proxy_check_path(enum method m, const char *raw, bool stream,
 		}
 
 	r = route_find(m, p);
-	if (r == NULL || r->bucket != BUCKET_PROXY_HARNESS) {
+	if (r == NULL && route_methods(p, NULL, 0)) {
+		/* A path OpenAI serves, with another method: as the router
+		 * answers it, and the caller can name the methods. */
+		*reason = NULL;
+		*normalised = p;
+		return RERR_METHOD_NOT_ALLOWED;
+	}
+	if (r == NULL || !route_in_proxy(r)) {
 		*reason = "method/path not allowlisted for /v1/proxy";
 		rc = RERR_PROXY_NOT_ALLOWLISTED;
 		goto out;
@@ -275,29 +272,6 @@ is_scalar(struct json_object *v)
 	    json_object_is_type(v, json_type_boolean);
 }
 
-/* Appends s percent-encoded (all but RFC 3986 unreserved); -1 if full. */
-static int
-append_encoded(char *buf, size_t bufsz, size_t *len, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s != '\0'; s++) {
-		unsigned char	c = (unsigned char)*s;
-
-		if (*len + 4 >= bufsz)
-			return -1;
-		if (isalnum(c) || strchr("-._~", c) != NULL) {
-			buf[(*len)++] = (char)c;
-			continue;
-		}
-		buf[(*len)++] = '%';
-		buf[(*len)++] = hex[c >> 4];
-		buf[(*len)++] = hex[c & 15];
-	}
-	buf[*len] = '\0';
-	return 0;
-}
-
 static int
 append_pair(char *buf, size_t bufsz, size_t *len, const char *key,
     struct json_object *v)
@@ -311,11 +285,11 @@ append_pair(char *buf, size_t bufsz, size_t *len, const char *key,
 			return -1;
 		buf[(*len)++] = '&';
 	}
-	if (append_encoded(buf, bufsz, len, key) == -1 || *len + 2 >= bufsz)
+	if (path_append_encoded(buf, bufsz, len, key) == -1 || *len + 2 >= bufsz)
 		return -1;
 	buf[(*len)++] = '=';
 	buf[*len] = '\0';
-	return append_encoded(buf, bufsz, len, text);
+	return path_append_encoded(buf, bufsz, len, text);
 }
 
 /*
@@ -384,7 +358,7 @@ parse_method(struct json_object *v, enum method *m, const char **reason)
 }
 
 enum rerr
-proxy_decide(const char *envelope, size_t len, struct proxy_call *call,
+proxy_decide(struct json_object *env, struct proxy_call *call,
     const char **reason)
 {
 	static const char *const method_names[] = { "method" };
@@ -397,8 +371,7 @@ proxy_decide(const char *envelope, size_t len, struct proxy_call *call,
 		"method", "path", "query", "params", "query_params", "body",
 		"json", "json_body",
 	};
-	struct json_tokener	*tok;
-	struct json_object	*env, *method, *path, *query, *body, *st;
+	struct json_object	*method, *path, *query, *body, *st;
 	bool			 has_method, has_path, has_query, has_body;
 	bool			 stream = false;
 	const char		*text;
@@ -407,11 +380,7 @@ proxy_decide(const char *envelope, size_t len, struct proxy_call *call,
 
 	memset(call, 0, sizeof(*call));
 	*reason = NULL;
-	tok = json_tokener_new_ex(BODY_JSON_DEPTH);
-	env = tok ? json_tokener_parse_ex(tok, envelope, (int)len) : NULL;
-	if (tok != NULL)
-		json_tokener_free(tok);
-	if (env == NULL || !json_object_is_type(env, json_type_object))
+	if (!json_object_is_type(env, json_type_object))
 		goto out;
 
 	json_object_object_foreach(env, key, val) {
@@ -457,9 +426,16 @@ proxy_decide(const char *envelope, size_t len, struct proxy_call *call,
 	    json_object_is_type(st, json_type_boolean) &&
 	    json_object_get_boolean(st))
 		stream = true;
+	/* GET /v1/responses/{id}?stream=true resumes a stream too. */
+	if (query != NULL && json_object_is_type(query, json_type_object) &&
+	    json_object_object_get_ex(query, "stream", &st) && st != NULL &&
+	    strcmp(json_object_get_string(st), "true") == 0)
+		stream = true;
 
 	rc = proxy_check_path(call->method, json_object_get_string(path),
 	    stream, &call->path, &call->route, reason);
+	if (rc == RERR_METHOD_NOT_ALLOWED)
+		route_methods(call->path, call->allow, sizeof(call->allow));
 	if (rc != RERR_OK)
 		goto out;
 	rc = build_query(has_query ? query : NULL, &call->query, reason);
@@ -480,7 +456,6 @@ out:
 		*reason = NULL;	/* the catalogue's text names the fields */
 	if (rc != RERR_OK)
 		proxy_call_free(call);
-	json_object_put(env);
 	return rc;
 }
 
@@ -490,5 +465,7 @@ proxy_call_free(struct proxy_call *call)
 	free(call->path);
 	free(call->query);
 	free(call->body);
-	memset(call, 0, sizeof(*call));
+	call->path = call->query = call->body = NULL;
+	call->body_len = 0;
+	call->route = NULL;
 }

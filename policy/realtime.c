@@ -10,55 +10,46 @@
 
 #include <json.h>
 
+#include "policy/path.h"
 #include "policy/realtime.h"
+#include "policy/strlist.h"
 
 #define MODEL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 			"0123456789._:-"
 #define KEY_PREFIX	"openai-insecure-api-key."
 
 bool
-realtime_model_allowed(const char *allowlist, const char *model)
+realtime_model_allowed(const struct strlist *allowlist, const char *model)
 {
-	const char	*p = allowlist;
-	size_t		 mlen = strlen(model);
+	size_t	mlen = strlen(model);
 
-	if (mlen == 0 || strspn(model, MODEL_CHARS) != mlen)
-		return false;
-	while (*p != '\0') {
-		size_t	n = strcspn(p, ",");
-		size_t	lead = strspn(p, " ");
-		size_t	len = n - lead;
-
-		while (len > 0 && p[lead + len - 1] == ' ')
-			len--;
-		if (len > 0 && p[lead + len - 1] == '*') {
-			if (mlen >= len - 1 &&
-			    strncmp(model, p + lead, len - 1) == 0)
-				return true;
-		} else if (len == mlen && strncmp(model, p + lead, len) == 0)
-			return true;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return false;
+	return mlen > 0 && strspn(model, MODEL_CHARS) == mlen &&
+	    strlist_match(allowlist, model);
 }
 
-/* A model field: allowed when absent, else an allowed string. */
+/*
+ * A model field: allowed when absent, else an allowed string.  One that
+ * holds U+0000 is not: the body goes upstream as it came, and upstream
+ * would read past where the check stopped.
+ */
 static bool
-model_field_ok(const char *allowlist, struct json_object *obj,
+model_field_ok(const struct strlist *allowlist, struct json_object *obj,
     const char *key)
 {
 	struct json_object	*v;
+	const char		*model;
 
 	if (!json_object_object_get_ex(obj, key, &v))
 		return true;
-	return json_object_is_type(v, json_type_string) &&
-	    realtime_model_allowed(allowlist, json_object_get_string(v));
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	model = json_object_get_string(v);
+	return strlen(model) == (size_t)json_object_get_string_len(v) &&
+	    realtime_model_allowed(allowlist, model);
 }
 
 enum rerr
-realtime_check_mint(const char *allowlist, struct json_object *body,
+realtime_check_mint(const struct strlist *allowlist, struct json_object *body,
     const char **param)
 {
 	struct json_object	*session;
@@ -116,7 +107,6 @@ int
 realtime_target(const char *base, const char *model,
     struct realtime_target *t)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
 	const char		*auth, *slash, *colon;
 	char			 enc[256];
 	size_t			 hostlen, i, o = 0;
@@ -151,20 +141,8 @@ realtime_target(const char *base, const char *model,
 	t->port = (int)port;
 	/* Allowed models are plain tokens, but encode in case a pattern
 	 * lets something else through. */
-	for (i = 0; model[i] != '\0'; i++) {
-		unsigned char	c = (unsigned char)model[i];
-
-		if (o + 4 > sizeof(enc))
-			return -1;
-		if (strchr(MODEL_CHARS, c) != NULL && c != ':')
-			enc[o++] = (char)c;
-		else {
-			enc[o++] = '%';
-			enc[o++] = hex[c >> 4];
-			enc[o++] = hex[c & 15];
-		}
-	}
-	enc[o] = '\0';
+	if (path_append_encoded(enc, sizeof(enc), &o, model) == -1)
+		return -1;
 	n = snprintf(t->path, sizeof(t->path), "%s/v1/realtime?model=%s",
 	    slash, enc);
 	return n < 0 || (size_t)n >= sizeof(t->path) ? -1 : 0;

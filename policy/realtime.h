@@ -12,13 +12,15 @@
 #include "policy/error.h"
 
 struct json_object;
+struct strlist;
 
 /*
- * Is model on allowlist?  The list is comma-separated; an entry ending in
- * '*' matches every model that starts with the rest ("gpt-realtime*").
- * Model must be non-empty and hold only [A-Za-z0-9._:-].
+ * Is model on allowlist (RELAY_REALTIME_MODELS, matched as every list
+ * is: exactly, or by prefix for an entry ending in '*')?  Model must be
+ * non-empty and hold only [A-Za-z0-9._:-].
  */
-bool realtime_model_allowed(const char *allowlist, const char *model);
+bool realtime_model_allowed(const struct strlist *allowlist,
+    const char *model);
 
 /*
  * Checks a session-minting body: "model" and "session.model", where
@@ -26,7 +28,7 @@ bool realtime_model_allowed(const char *allowlist, const char *model);
  * own default applies.  Returns RERR_OK, or RERR_UNSUPPORTED_MODEL with
  * *param set to the offending field's name (a static string).
  */
-enum rerr realtime_check_mint(const char *allowlist,
+enum rerr realtime_check_mint(const struct strlist *allowlist,
     struct json_object *body, const char **param);
 
 /*
