@@ -1,8 +1,8 @@
 /*
  * Classification for the coverage report.  Relay routes carry their
- * bucket in the route table; a PROXY_HARNESS row must also pass the
- * proxy's own rules, or the allowlist entry is dead and counts as
- * UNKNOWN.  An OpenAI operation takes the bucket of the route serving it
+ * bucket in the route table; a row on the proxy's allowlist
+ * (route_in_proxy) must also pass the proxy's own rules, or the entry
+ * is dead and counts as UNKNOWN.  An OpenAI operation takes the bucket of the route serving it
  * or of its decision in policy/decisions.c; having both (a stale
  * decision) or neither is UNKNOWN.
  */
@@ -106,13 +106,14 @@ classify_routes(struct entries *es)
 		detail = r->operation_id;
 		if (r->bucket == BUCKET_ACTIONS_DIRECT)
 			detail = "in openapi.actions.json";
-		if (r->bucket == BUCKET_PROXY_HARNESS) {
-			sample_path(r->path, path, sizeof(path));
+		if (r->bucket == BUCKET_PROXY_HARNESS)
 			detail = "allowlisted_by_proxy";
+		if (route_in_proxy(r)) {
+			sample_path(r->path, path, sizeof(path));
 			if (proxy_check_path(r->method, path, false, &norm,
 			    &hit, &reason) != RERR_OK) {
 				bucket = UNKNOWN;
-				detail = "PROXY_HARNESS row the proxy denies";
+				detail = "allowlisted row the proxy denies";
 			}
 			free(norm);
 		}
@@ -225,7 +226,7 @@ coverage_report(FILE *out, struct json_object *spec)
 		classify_openai(&openai, spec);
 	for (i = 0; i < routes_count; i++) {
 		actions += routes[i].bucket == BUCKET_ACTIONS_DIRECT;
-		proxy += routes[i].bucket == BUCKET_PROXY_HARNESS;
+		proxy += route_in_proxy(&routes[i]);
 	}
 	fprintf(out, "Counts:\n  relay_routes=%lu\n  actions_ops=%lu\n"
 	    "  proxy_allowlist=%lu\n  decisions=%lu\n",

@@ -11,28 +11,20 @@
 #include <json.h>
 
 #include "openapi/embedded.h"
+#include "openapi/fragments.h"
 #include "openapi/openapi.h"
 #include "policy/error.h"
 #include "policy/route.h"
 
-#define SCHEMA_REF	"#/components/schemas/"
 #define SCHEME_NAME	"relayKey"
 /* ChatGPT's limit on summaries and descriptions. */
 #define TEXT_MAX	300
-
-/* The fragments of every file, merged. */
-struct fragments {
-	struct json_object	*schemas;
-	struct json_object	*parameters;
-	struct json_object	*path_parameters;
-	struct json_object	*operations;
-};
 
 static const char *const operation_keys[] = {
 	"description", "request", "response", "media", "query",
 };
 
-static void
+void
 fragments_free(struct fragments *f)
 {
 	json_object_put(f->schemas);
@@ -124,7 +116,7 @@ merge_section(const char *file, const char *section, struct json_object *src,
 	return 0;
 }
 
-static int
+int
 fragments_load(struct fragments *f, char *err, size_t errsz)
 {
 	struct json_object	*file, *sections[4];
@@ -351,7 +343,10 @@ request_body(const struct route *r, struct json_object *frag)
 	if (r->body == BODY_MULTIPART || r->body == BODY_MULTIPART_OR_JSON)
 		json_object_array_add(media,
 		    json_object_new_string("multipart/form-data"));
-	if (r->body != BODY_MULTIPART)
+	if (r->body == BODY_FORM)
+		json_object_array_add(media, json_object_new_string(
+		    "application/x-www-form-urlencoded"));
+	else if (r->body != BODY_MULTIPART)
 		json_object_array_add(media,
 		    json_object_new_string("application/json"));
 	body = json_object_new_object();
@@ -455,7 +450,9 @@ info_build(enum openapi_doc doc, const char *title, const char *version)
 	    doc == OPENAPI_ACTIONS ?
 	    "OpenAI API operations for a custom GPT, through a relay that "
 	    "keeps the OpenAI key on the server. Authenticate with "
-	    "Authorization: Bearer <relay key>." :
+	    "Authorization: Bearer <relay key>. An answer over 100,000 "
+	    "characters comes back as the error answer_too_large; images "
+	    "and big files come back as links." :
 	    "The OpenAI API through a relay that keeps the OpenAI key on "
 	    "the server; paths mirror OpenAI's. Authenticate with "
 	    "Authorization: Bearer <relay key> (or X-Relay-Key)."));

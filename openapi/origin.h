@@ -1,20 +1,13 @@
 /*
  * Where the documents say the relay lives (servers[0].url): the
- * configured public URL, else the origin the request came to.  The Host
- * header is client data, so it is used only when it looks like a host
- * name; a document never carries anything else the client sent.
+ * configured public URL, else the origin the request came to (a host
+ * fcgi/params.c vetted with headers_host_valid); a document never
+ * carries anything else the client sent.
  */
 #ifndef OPENAPI_ORIGIN_H
 #define OPENAPI_ORIGIN_H
 
-#include <stdbool.h>
 #include <stddef.h>
-
-/*
- * True when host is a non-empty [A-Za-z0-9.-] name, optionally followed
- * by ":port" (1 to 65535).
- */
-bool origin_host_valid(const char *host);
 
 /*
  * servers[0].url, as a string the caller frees: public_url when it is
