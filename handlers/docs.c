@@ -18,6 +18,7 @@
 #include "openapi/openapi.h"
 #include "openapi/origin.h"
 #include "policy/config.h"
+#include "policy/version.h"
 
 #define DOCS_PAGE	"index.html"
 

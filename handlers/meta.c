@@ -1,7 +1,10 @@
 /*
  * Local answers: health, manifest, ping, relay and system info.  They
  * describe the relay from its configuration and route table, and never
- * reveal a secret: keys are reported only as configured or not.
+ * reveal a secret: keys are reported only as configured or not.  The
+ * public ones (health, manifest) do not name the upstream either: a base
+ * URL can carry an account id or a gateway's token, so only callers with
+ * a relay key (relay and system info) see it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "handlers/reply.h"
 #include "policy/config.h"
 #include "policy/route.h"
+#include "policy/version.h"
 
 static void
 add_string(struct json_object *o, const char *key, const char *value)
@@ -75,7 +79,6 @@ meta_health(struct exchange *ex)
 	json_object_object_add(root, "relay", relay);
 
 	openai = json_object_new_object();
-	add_string(openai, "base_url", cfg->openai_api_base);
 	add_bool(openai, "api_key_configured", cfg->openai_api_key[0] != '\0');
 	json_object_object_add(root, "openai", openai);
 
@@ -161,7 +164,7 @@ meta_manifest(struct exchange *ex)
 	add_string(meta, "relay_name", cfg->relay_name);
 	add_bool(meta, "auth_required", cfg->auth_enabled);
 	add_string(meta, "auth_header", "X-Relay-Key");
-	add_string(meta, "upstream_base_url", cfg->openai_api_base);
+	add_bool(meta, "upstream_configured", cfg->openai_api_key[0] != '\0');
 
 	/* The original served the same two objects twice; clients rely on
 	 * both spellings. */

@@ -33,7 +33,7 @@ realtime_mint_handle(struct exchange *ex)
 {
 	const char	*param;
 
-	if (realtime_check_mint(ex->config->realtime_models, ex->json,
+	if (realtime_check_mint(&ex->config->realtime_models, ex->json,
 	    &param) != RERR_OK) {
 		reply_error(ex, RERR_UNSUPPORTED_MODEL, param, NULL);
 		return;
@@ -82,13 +82,15 @@ realtime_introspect_handle(struct exchange *ex)
 {
 	const struct config	*cfg = ex->config;
 	struct json_object	*root;
+	char			 models[1024];
 
+	strlist_join(&cfg->realtime_models, ",", models, sizeof(models));
 	root = json_object_new_object();
 	json_object_object_add(root, "status", json_object_new_string("ok"));
 	json_object_object_add(root, "realtime_model",
 	    json_object_new_string(cfg->realtime_model));
 	json_object_object_add(root, "realtime_models",
-	    json_object_new_string(cfg->realtime_models));
+	    json_object_new_string(models));
 	json_object_object_add(root, "openai_api_base",
 	    json_object_new_string(cfg->openai_api_base));
 	json_object_object_add(root, "openai_realtime_beta",

@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,11 +25,13 @@ reason_phrase(int status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 424: return "Failed Dependency";
+	case 426: return "Upgrade Required";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
+	case 507: return "Insufficient Storage";
 	default:  return "Status";
 	}
 }
@@ -60,7 +63,7 @@ reply_head_init(struct reply_head *h, const struct exchange *ex, int status)
 	h->status = status;
 	snprintf(line, sizeof(line), "%d %s", status, reason_phrase(status));
 	head_append(h, "Status", line);
-	head_append(h, "X-Request-Id", ex->request_id);
+	head_append(h, "X-Relay-Request-Id", ex->request_id);
 }
 
 void
@@ -114,20 +117,32 @@ reply_flush(struct exchange *ex)
 	return 0;
 }
 
+/*
+ * A whole JSON answer of the relay's.  x-request-id, which SDKs report,
+ * names OpenAI's request when the answer is built from one (a wrapper's
+ * rewritten answer); the relay's own id on its errors and local answers.
+ */
 static void
-reply_text(struct exchange *ex, int status, const char *allow,
-    const char *text, size_t len)
+reply_text(struct exchange *ex, int status, bool error, const char *hname,
+    const char *hvalue, const char *text, size_t len)
 {
 	struct reply_head	h;
 	char			clen[32];
 
 	snprintf(clen, sizeof(clen), "%lu", (unsigned long)len);
 	reply_head_init(&h, ex, status);
+	reply_head_add(&h, "x-request-id", !error &&
+	    ex->upstream_request_id[0] != '\0' ? ex->upstream_request_id :
+	    ex->request_id);
 	reply_head_add(&h, "Content-Type", "application/json");
 	reply_head_add(&h, "Content-Length", clen);
 	reply_head_add(&h, "Cache-Control", "no-store");
-	if (allow != NULL)
-		reply_head_add(&h, "Allow", allow);
+	if (error && ex->retry_after_s > 0) {
+		snprintf(clen, sizeof(clen), "%ld", ex->retry_after_s);
+		reply_head_add(&h, "Retry-After", clen);
+	}
+	if (hvalue != NULL)
+		reply_head_add(&h, hname, hvalue);
 	if (reply_head_send(ex, &h) == 0)
 		reply_write(ex, text, len);
 }
@@ -139,12 +154,12 @@ reply_json(struct exchange *ex, int status, struct json_object *obj)
 	const char	*text = json_object_to_json_string_length(obj,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
-	reply_text(ex, status, NULL, text, len);
+	reply_text(ex, status, false, NULL, NULL, text, len);
 }
 
 static void
 reply_envelope(struct exchange *ex, enum rerr e, const char *message,
-    const char *param, const char *allow)
+    const char *param, const char *hname, const char *hvalue)
 {
 	char	buf[512];
 	int	len;
@@ -157,19 +172,27 @@ reply_envelope(struct exchange *ex, enum rerr e, const char *message,
 	len = rerr_envelope(e, message, param, buf, sizeof(buf));
 	if (len < 0)
 		len = rerr_envelope(e, NULL, NULL, buf, sizeof(buf));
-	reply_text(ex, rerr_info(e)->status, allow, buf, (size_t)len);
+	reply_text(ex, rerr_info(e)->status, true, hname, hvalue, buf,
+	    (size_t)len);
 }
 
 void
 reply_error(struct exchange *ex, enum rerr e, const char *param,
     const char *allow)
 {
-	reply_envelope(ex, e, NULL, param, allow);
+	reply_envelope(ex, e, NULL, param, "Allow", allow);
 }
 
 void
 reply_error_reason(struct exchange *ex, enum rerr e, const char *reason,
     const char *param)
 {
-	reply_envelope(ex, e, reason, param, NULL);
+	reply_envelope(ex, e, reason, param, NULL, NULL);
+}
+
+void
+reply_error_challenge(struct exchange *ex, enum rerr e,
+    const char *challenge)
+{
+	reply_envelope(ex, e, NULL, NULL, "WWW-Authenticate", challenge);
 }

@@ -21,7 +21,10 @@ struct reply_head {
 	int	status;
 };
 
-/* Starts a block with Status and the relay's X-Request-Id. */
+/*
+ * Starts a block with Status and X-Relay-Request-Id, the relay's own id
+ * for the request (OpenAI's, when there is one, goes as x-request-id).
+ */
 void reply_head_init(struct reply_head *h, const struct exchange *ex,
     int status);
 
@@ -41,12 +44,15 @@ int reply_write(struct exchange *ex, const char *buf, size_t len);
 /* Pushes written bytes to the client now: 0, or -1 if it is gone. */
 int reply_flush(struct exchange *ex);
 
-/* A whole JSON response; obj stays the caller's. */
+/*
+ * A whole JSON response; obj stays the caller's.  Its x-request-id is
+ * OpenAI's when an upstream answer came before, else the relay's.
+ */
 void reply_json(struct exchange *ex, int status, struct json_object *obj);
 
 /*
- * A whole relay error response in the envelope.  allow, when not NULL,
- * becomes the Allow header (405).  Once a head was sent nothing more can
+ * A whole relay error response in the envelope, with the relay's id as
+ * x-request-id too.  allow, when not NULL, becomes the Allow header (405).  Once a head was sent nothing more can
  * be said, so this only records the status for the log.
  */
 void reply_error(struct exchange *ex, enum rerr e, const char *param,
@@ -58,5 +64,9 @@ void reply_error(struct exchange *ex, enum rerr e, const char *param,
  */
 void reply_error_reason(struct exchange *ex, enum rerr e, const char *reason,
     const char *param);
+
+/* A 401 in the envelope with challenge as its WWW-Authenticate. */
+void reply_error_challenge(struct exchange *ex, enum rerr e,
+    const char *challenge);
 
 #endif

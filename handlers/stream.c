@@ -4,47 +4,82 @@
  * body becomes a Responses request (a non-object is wrapped as
  * {"input": value}; "stream" is set to true unless the caller chose),
  * sent to POST /v1/responses and relayed as it streams.
+ *
+ * The body was validated, not parsed into a tree: the request is the
+ * client's bytes with the member added as text, so it costs one copy of
+ * the body and holds exactly what was checked.
  */
+#include <stdlib.h>
 #include <string.h>
-
-#include <json.h>
 
 #include "handlers/exchange.h"
 #include "handlers/forward.h"
 #include "handlers/handler.h"
-#include "policy/body.h"
+#include "policy/xalloc.h"
+
+#define JSON_SPACE	" \t\r\n"
+#define STREAM_MEMBER	"\"stream\":true"
+
+static size_t
+put(char *out, size_t at, const char *text, size_t len)
+{
+	memcpy(out + at, text, len);
+	return at + len;
+}
+
+/*
+ * The Responses request for a validated JSON text that has no top-level
+ * "stream" member: an object with "stream":true appended, anything else
+ * as {"input":<text>,"stream":true}.  Returns a new text (not
+ * NUL-terminated); *len receives its length.
+ */
+static char *
+responses_request(const char *text, size_t textlen, bool object,
+    size_t *len)
+{
+	size_t	end = textlen, open, n = 0;
+	char	*out = xmalloc(textlen + sizeof(STREAM_MEMBER) + 16);
+
+	if (!object) {
+		n = put(out, n, "{\"input\":", 9);
+		n = put(out, n, text, textlen);
+		n = put(out, n, ",", 1);
+	} else {
+		/* A valid object ends with its '}', but for white space. */
+		while (strchr(JSON_SPACE, text[end - 1]) != NULL)
+			end--;
+		end--;
+		open = strspn(text, JSON_SPACE);
+		n = put(out, n, text, end);
+		if (open + 1 + strspn(text + open + 1, JSON_SPACE) != end)
+			n = put(out, n, ",", 1);
+	}
+	n = put(out, n, STREAM_MEMBER, sizeof(STREAM_MEMBER) - 1);
+	*len = put(out, n, "}", 1);
+	return out;
+}
+#include "policy/headers.h"
 
 void
 stream_wrapper_handle(struct exchange *ex)
 {
-	struct json_object	*body;
-	const char		*accept = exchange_header(ex, "Accept");
-	const char		*text;
-	size_t			 len;
+	const struct body_facts	*facts = &ex->facts;
+	char			*built = NULL;
+	size_t			 len = ex->body_len;
 
-	if (json_object_is_type(ex->json, json_type_object)) {
-		body = json_object_get(ex->json);
-	} else {
-		body = json_object_new_object();
-		json_object_object_add(body, "input",
-		    json_object_get(ex->json));
-	}
-	if (!json_object_object_get_ex(body, "stream", NULL))
-		json_object_object_add(body, "stream",
-		    json_object_new_boolean(1));
-	text = json_object_to_json_string_length(body,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-
+	if (!facts->has_stream)
+		built = responses_request(ex->body, ex->body_len,
+		    facts->object, &len);
 	forward_call(ex, &(struct forward_call){
 		.method = "POST",
 		.path = "/v1/responses",
 		.query = ex->query,
-		.body = text,
+		.body = built != NULL ? built : ex->body,
 		.body_len = len,
 		.client_headers = true,
 		.content_type = "application/json",
-		.stream = body_flag_true(body, "stream") || (accept != NULL &&
-		    strstr(accept, "text/event-stream") != NULL),
+		.stream = !facts->has_stream || facts->stream ||
+		    headers_accept_event_stream(exchange_header(ex, "Accept")),
 	});
-	json_object_put(body);
+	free(built);
 }

@@ -9,6 +9,7 @@
 #ifndef HANDLERS_UPSTREAM_H
 #define HANDLERS_UPSTREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct upstream;
@@ -49,8 +50,8 @@ struct upstream_request {
 	long			(*read_body)(void *ctx, char *buf, size_t len);
 	void			*read_ctx;
 	long long		 read_size;	/* -1: unknown, sent chunked */
+	/* The one deadline kept here; the sink's on_tick keeps the rest. */
 	long			 connect_timeout_ms;
-	long			 timeout_ms;	/* whole transfer; 0: none */
 };
 
 /* Where the response goes, as it arrives. */
@@ -72,7 +73,7 @@ enum upstream_result {
 	UPSTREAM_DONE,		/* the whole response was delivered */
 	UPSTREAM_UNREACHABLE,	/* connect/TLS/transport failure */
 	UPSTREAM_CONNECT_TIMEOUT,
-	UPSTREAM_TIMEOUT,	/* the whole-transfer limit */
+	UPSTREAM_TIMEOUT,	/* upstream_download's time limit */
 	UPSTREAM_BAD_RESPONSE,	/* not HTTP, or a header block too big */
 	UPSTREAM_ABORTED,	/* the sink or read_body asked to stop */
 	UPSTREAM_TOO_LARGE,	/* upstream_download: over the cap */
@@ -100,11 +101,16 @@ enum upstream_result upstream_perform(struct upstream *u,
  * a wrapper that must pass a user's file on: https only, no redirects,
  * environment proxies ignored, at most cap bytes, timeout_ms in all.
  * ca_file, when not NULL, is the CA bundle to trust instead of the
- * system's.  *status receives the HTTP status.  UPSTREAM_DONE means an
- * answer came (check *status); UPSTREAM_TOO_LARGE, or a failure.
+ * system's.  address_ok, when not NULL, judges each address before a
+ * connection to it is opened (4 or 16 bytes, network order): one it
+ * refuses is never connected to, and the download fails as
+ * UPSTREAM_UNREACHABLE.  *status receives the HTTP status.
+ * UPSTREAM_DONE means an answer came (check *status);
+ * UPSTREAM_TOO_LARGE, or a failure.
  */
 enum upstream_result upstream_download(struct upstream *u, const char *url,
-    const char *ca_file, size_t cap, long timeout_ms, char **out,
+    const char *ca_file, size_t cap, long timeout_ms,
+    bool (*address_ok)(const unsigned char *addr, size_t len), char **out,
     size_t *len, long *status);
 
 #endif

@@ -1,0 +1,427 @@
+/*
+ * The counters, in the state store, by key name:
+ *
+ *   rpm:NAME:MINUTE    requests in that minute (a fixed window)
+ *   inflight:NAME      calls in flight now
+ *
+ * and the day's tokens are those of the key's usage rows, so the budget
+ * and `relay usage` never disagree.
+ * Tokens are not reserved ahead: a call is admitted while the day's
+ * count is under the budget, and the call that crosses it completes
+ * (its tokens are known only at its end).  A process that dies with
+ * calls in flight leaves them counted until INFLIGHT_TTL_S passes.
+ */
+#include <json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "handlers/exchange.h"
+#include "handlers/forward.h"
+#include "handlers/limits.h"
+#include "handlers/reply.h"
+#include "handlers/state.h"
+#include "handlers/usagebuf.h"
+#include "policy/keys.h"
+#include "policy/route.h"
+
+/* How long an in-flight count outlives a process that died holding it. */
+#define INFLIGHT_TTL_S		3600
+#define MINUTE_TTL_S		120
+/* Upstream's model list is about 100 KiB; room for many more. */
+#define MODELS_LIST_MAX		(4 * 1024 * 1024)
+
+void
+limits_utc_day(long long t, char day[11])
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+/* The counter of name's kind ("rpm" or "inflight") for now. */
+static void
+counter_key(const char *kind, const char *name, time_t now, char *buf,
+    size_t bufsz)
+{
+	if (strcmp(kind, "rpm") == 0)
+		snprintf(buf, bufsz, "rpm:%s:%lld", name, (long long)now / 60);
+	else
+		snprintf(buf, bufsz, "inflight:%s", name);
+}
+
+enum rerr
+limits_model(const struct exchange *ex, const char *model)
+{
+	return ex->key == NULL || keys_model_allowed(ex->key, model) ?
+	    RERR_OK : RERR_MODEL_NOT_ALLOWED;
+}
+
+/* A realtime session's own model ("session": {"model": ...}). */
+static const char *
+session_model(const struct exchange *ex)
+{
+	struct json_object	*session, *model;
+
+	if (ex->json == NULL || !json_object_object_get_ex(ex->json,
+	    "session", &session) || !json_object_object_get_ex(session,
+	    "model", &model))
+		return NULL;
+	return json_object_is_type(model, json_type_string) ?
+	    json_object_get_string(model) : "";
+}
+
+/* The body's model: what it names, "" for one no list can pass. */
+static const char *
+body_model(const struct exchange *ex)
+{
+	switch (ex->facts.model_kind) {
+	case BODY_MODEL_STRING:
+		return ex->facts.model;
+	case BODY_MODEL_OTHER:
+		return "";
+	default:
+		return NULL;
+	}
+}
+
+static enum rerr
+check_models(const struct exchange *ex, const char **param)
+{
+	if (limits_model(ex, body_model(ex)) != RERR_OK) {
+		*param = "model";
+		return RERR_MODEL_NOT_ALLOWED;
+	}
+	if (limits_model(ex, session_model(ex)) != RERR_OK) {
+		*param = "session.model";
+		return RERR_MODEL_NOT_ALLOWED;
+	}
+	return RERR_OK;
+}
+
+enum rerr
+limits_model_path(const struct exchange *ex, const struct route *route,
+    const char *path)
+{
+	static const char	prefix[] = "/v1/models/";
+
+	if (strcmp(route->path, "/v1/models/{model}") != 0 ||
+	    strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return RERR_OK;
+	return limits_model(ex, path + sizeof(prefix) - 1) == RERR_OK ?
+	    RERR_OK : RERR_NOT_FOUND;
+}
+
+/* Adds delta to the key's counter of kind for now, its total in *n. */
+static bool
+counter_add(struct exchange *ex, const char *kind, time_t now,
+    long long delta, long ttl_s, long long *n)
+{
+	char	key[128];
+
+	counter_key(kind, ex->key->name, now, key, sizeof(key));
+	return state_add(ex->state, key, delta, ttl_s, n) == STATE_OK;
+}
+
+/*
+ * A process takes a key's minute in leases of several requests at once,
+ * so that a busy key commits to the store once a lease, not once a
+ * request (on SQLite every commit takes turns with every process's).
+ * No more than rpm are ever leased in all: the part of a lease past it
+ * is given back at once.  Leases shrink to one request as the minute
+ * fills (an eighth of what is left, at most LEASE_MAX), so what other
+ * processes hold unused can refuse only a few requests early, and a key
+ * with a small rpm is counted one request at a time.
+ */
+#define LEASE_MAX	16
+#define LEASES		64
+
+struct lease {
+	char		name[KEYS_NAME_MAX + 1];
+	long long	minute;
+	long long	left;		/* requests leased, not yet used */
+	long long	seen;		/* the minute's count, last seen */
+};
+
+static struct lease	leases[LEASES];
+static pthread_mutex_t	leases_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* name's lease for minute; another key's, or an old one, is replaced. */
+static struct lease *
+lease_of(const char *name, long long minute)
+{
+	unsigned	h = 5381;
+	const char	*c;
+	struct lease	*l;
+
+	for (c = name; *c != '\0'; c++)
+		h = h * 33 + (unsigned char)*c;
+	l = &leases[h % LEASES];
+	if (strcmp(l->name, name) != 0 || l->minute != minute) {
+		snprintf(l->name, sizeof(l->name), "%s", name);
+		l->minute = minute;
+		l->left = l->seen = 0;
+	}
+	return l;
+}
+
+/* Leases more of the minute into l; RERR_OK if one request got in. */
+static enum rerr
+lease_more(struct exchange *ex, struct lease *l, time_t now)
+{
+	long long	rpm = ex->key->limits.rpm, want, n, over, back;
+
+	want = (rpm - l->seen) / 8;
+	want = want < 1 ? 1 : want > LEASE_MAX ? LEASE_MAX : want;
+	if (!counter_add(ex, "rpm", now, want, MINUTE_TTL_S, &n))
+		return RERR_LIMITS_UNAVAILABLE;
+	over = n > rpm ? n - rpm : 0;
+	back = over < want ? over : want;
+	if (back > 0 && !counter_add(ex, "rpm", now, -back, MINUTE_TTL_S, &n))
+		return RERR_LIMITS_UNAVAILABLE;
+	l->seen = n;
+	if (want - back <= 0)
+		return RERR_RATE_LIMITED;
+	l->left = want - back - 1;
+	return RERR_OK;
+}
+
+/* One request more this minute; refused past rpm, with Retry-After. */
+static enum rerr
+count_rate(struct exchange *ex, time_t now)
+{
+	struct lease	*l;
+	enum rerr	 rc = RERR_OK;
+
+	pthread_mutex_lock(&leases_lock);
+	l = lease_of(ex->key->name, (long long)now / 60);
+	if (l->left > 0)
+		l->left--;
+	else
+		rc = lease_more(ex, l, now);
+	pthread_mutex_unlock(&leases_lock);
+	if (rc == RERR_RATE_LIMITED)
+		ex->retry_after_s = 60 - (long)(now % 60);
+	return rc;
+}
+
+/*
+ * The key's tokens on day: those written to the store (a read, no lock
+ * taken) and those this process has not written yet.
+ */
+static bool
+day_tokens(struct exchange *ex, const char *day, long long *n)
+{
+	if (state_usage_tokens(ex->state, day, ex->key->name, n) != STATE_OK)
+		return false;
+	*n += usagebuf_tokens(day, ex->key->name);
+	return true;
+}
+
+static enum rerr
+check_tokens(struct exchange *ex, time_t now)
+{
+	char		day[11];
+	long long	n;
+
+	limits_utc_day(now, day);
+	if (!day_tokens(ex, day, &n))
+		return RERR_LIMITS_UNAVAILABLE;
+	return n < ex->key->limits.tokens_per_day ? RERR_OK :
+	    RERR_QUOTA_EXHAUSTED;
+}
+
+static enum rerr
+take_slot(struct exchange *ex)
+{
+	long long	n;
+
+	if (!counter_add(ex, "inflight", 0, 1, INFLIGHT_TTL_S, &n))
+		return RERR_LIMITS_UNAVAILABLE;
+	if (n <= ex->key->limits.concurrency) {
+		ex->holds_slot = true;
+		return RERR_OK;
+	}
+	(void)counter_add(ex, "inflight", 0, -1, INFLIGHT_TTL_S, &n);
+	return RERR_TOO_MANY_CONCURRENT;
+}
+
+/*
+ * The handlers whose calls go upstream, and so are limited and
+ * accounted for; the local answers (health, documents, links, usage
+ * itself) are not.
+ */
+static const bool relays[HANDLER__MAX] = {
+	[HANDLER_FORWARD] = true,
+	[HANDLER_PROXY] = true,
+	[HANDLER_STREAM_WRAPPER] = true,
+	[HANDLER_ACTION_JSON] = true,
+	[HANDLER_ACTION_FILE] = true,
+	[HANDLER_ACTION_IMAGE] = true,
+	[HANDLER_ACTION_VIDEO] = true,
+	[HANDLER_ACTION_IMAGE_GENERATION] = true,
+	[HANDLER_ACTION_FILE_CONTENT] = true,
+	[HANDLER_ACTION_TRANSCRIPTION] = true,
+	[HANDLER_ACTION_SPEECH] = true,
+	[HANDLER_REALTIME_MINT] = true,
+};
+
+enum rerr
+limits_admit(struct exchange *ex, const char **param)
+{
+	const struct key_limits	*l;
+	time_t			 now = time(NULL);
+	enum rerr		 rc;
+
+	*param = NULL;
+	if (ex->key == NULL)
+		return RERR_OK;
+	l = &ex->key->limits;
+	if (l->actions_only && !route_in_actions(ex->route))
+		return RERR_ROUTE_NOT_ALLOWED;
+	/* A key that spent its budget may still read its usage. */
+	if (!relays[ex->route->handler])
+		return RERR_OK;
+	if ((rc = check_models(ex, param)) != RERR_OK)
+		return rc;
+	if (!keys_limited(ex->key))
+		return RERR_OK;
+	if (ex->state == NULL)
+		return RERR_LIMITS_UNAVAILABLE;
+	if (l->rpm > 0 && (rc = count_rate(ex, now)) != RERR_OK)
+		return rc;
+	if (l->tokens_per_day > 0 && (rc = check_tokens(ex, now)) != RERR_OK)
+		return rc;
+	if (l->concurrency > 0)
+		return take_slot(ex);
+	return RERR_OK;
+}
+
+/* The entries of a model list the key may use, in their order. */
+static void
+filter_models(const struct exchange *ex, struct json_object *list)
+{
+	struct json_object	*data, *kept, *item, *id;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(list, "data", &data) ||
+	    !json_object_is_type(data, json_type_array))
+		return;
+	kept = json_object_new_array();
+	n = json_object_array_length(data);
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(data, i);
+		if (json_object_object_get_ex(item, "id", &id) &&
+		    json_object_is_type(id, json_type_string) &&
+		    keys_model_allowed(ex->key, json_object_get_string(id)))
+			json_object_array_add(kept, json_object_get(item));
+	}
+	json_object_object_add(list, "data", kept);
+}
+
+void
+limits_list_models(struct exchange *ex, const struct forward_call *call)
+{
+	struct forward_answer	 a;
+	struct json_object	*list;
+	enum rerr		 rc;
+
+	if (ex->key == NULL || ex->key->limits.models.n == 0) {
+		forward_call(ex, call);
+		return;
+	}
+	rc = forward_fetch(ex, call, MODELS_LIST_MAX, &a);
+	if (rc != RERR_OK) {
+		reply_error(ex, rc, NULL, NULL);
+		return;
+	}
+	list = a.status == 200 ? json_tokener_parse(a.body) : NULL;
+	if (list == NULL || !json_object_is_type(list, json_type_object))
+		forward_answer_send(ex, &a);
+	else {
+		filter_models(ex, list);
+		reply_json(ex, 200, list);
+	}
+	json_object_put(list);
+	forward_answer_free(&a);
+}
+
+
+/* The model a call is recorded under: its body's, its form's, or "-". */
+static const char *
+usage_model(const struct exchange *ex)
+{
+	const char	*m = body_model(ex);
+
+	if (m == NULL || m[0] == '\0')
+		m = session_model(ex);
+	if ((m == NULL || m[0] == '\0') && ex->form_model[0] != '\0')
+		m = ex->form_model;
+	return m != NULL && m[0] != '\0' ? m : "-";
+}
+
+/*
+ * One row of usage for the call, in memory until it is written with
+ * others (handlers/usagebuf.h); a store that stays down loses it.
+ */
+static void
+record_usage(struct exchange *ex, const char *day)
+{
+	long long	n[USAGE__MAX] = { 0 };
+
+	n[USAGE_REQUESTS] = 1;
+	n[USAGE_ERRORS] = ex->status >= 400;
+	n[USAGE_INCOMPLETE] = ex->stream_incomplete;
+	n[USAGE_INPUT_TOKENS] = ex->usage.input;
+	n[USAGE_OUTPUT_TOKENS] = ex->usage.output;
+	n[USAGE_TOTAL_TOKENS] = ex->usage.total;
+	n[USAGE_CACHED_TOKENS] = ex->usage.cached;
+	n[USAGE_REASONING_TOKENS] = ex->usage.reasoning;
+	usagebuf_add(ex->state, day, ex->key->name, usage_model(ex), n);
+}
+
+void
+limits_finish(struct exchange *ex)
+{
+	char		day[11];
+	long long	n;
+	time_t		now = time(NULL);
+
+	if (ex->holds_slot) {
+		(void)counter_add(ex, "inflight", now, -1, INFLIGHT_TTL_S, &n);
+		ex->holds_slot = false;
+	}
+	if (ex->key == NULL || ex->state == NULL || ex->route == NULL ||
+	    !relays[ex->route->handler])
+		return;
+	limits_utc_day(now, day);
+	record_usage(ex, day);
+}
+
+enum rerr
+limits_spent(struct exchange *ex, long long *tokens, long long *requests,
+    long long *inflight)
+{
+	const struct key_limits	*l = &ex->key->limits;
+	time_t			 now = time(NULL);
+
+	*tokens = *requests = *inflight = 0;
+	if (!keys_limited(ex->key))
+		return RERR_OK;
+	char			 day[11];
+
+	limits_utc_day(now, day);
+	/* Adding 0 reads a counter without changing it. */
+	if (ex->state == NULL ||
+	    (l->tokens_per_day > 0 && !day_tokens(ex, day, tokens)) ||
+	    (l->rpm > 0 && !counter_add(ex, "rpm", now, 0, MINUTE_TTL_S,
+	    requests)) ||
+	    (l->concurrency > 0 && !counter_add(ex, "inflight", now, 0,
+	    INFLIGHT_TTL_S, inflight)))
+		return RERR_LIMITS_UNAVAILABLE;
+	return RERR_OK;
+}
