@@ -16,37 +16,55 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <fcgiapp.h>
 
 #include <json.h>
 
+#include "fcgi/keyring.h"
+#include "fcgi/keyscli.h"
 #include "fcgi/settings.h"
+#include "fcgi/usagecli.h"
 #include "fcgi/worker.h"
 #include "fcgi/wsbridge.h"
-#include "handlers/handler.h"
 #include "handlers/upstream.h"
 #include "openapi/coverage.h"
 #include "policy/config.h"
+#include "policy/mcp.h"
+#include "policy/version.h"
 
 #define EXIT_CONFIG	78	/* sysexits' EX_CONFIG */
 #define LISTEN_BACKLOG	1024
+/* A unix socket's mode without --socket-mode: the owner and its group. */
+#define SOCKET_MODE	0660
 
 static void
 usage(FILE *fp)
 {
-	fputs("usage: relay [--config FILE] [--listen ADDR] [--threads N] "
-	    "[--processes N]\n"
+	fputs("usage: relay [--config FILE] [--listen ADDR [--socket-mode MODE]] "
+	    "[--threads N]\n"
+	    "             [--processes N]\n"
 	    "       relay --websocket --listen 127.0.0.1:PORT [--config FILE]\n"
 	    "       relay --check-config [--config FILE]\n"
+	    "       relay --help-config\n"
 	    "       relay coverage [--openai-spec FILE]\n"
+	    "       relay keys [--config FILE] add|list|revoke ...\n"
+	    "       relay usage [--config FILE] [--day D] [--since D] "
+	    "[--key NAME] [--json]\n"
 	    "       relay --version\n"
 	    "\n"
 	    "With no --listen, fd 0 must be a listening FastCGI socket (as\n"
 	    "mod_fcgid, lighttpd bin-path, spawn-fcgi and systemd provide).\n"
-	    "ADDR is 127.0.0.1:PORT or unix:/path/to/socket.\n", fp);
+	    "ADDR is HOST:PORT (127.0.0.1:PORT; 0.0.0.0:PORT for every\n"
+	    "interface, on purpose only) or unix:/path/to/socket, made with\n"
+	    "MODE (octal, default 0660).\n", fp);
 }
 
 static int
@@ -66,22 +84,156 @@ parse_count(const char *s, const char *what, long *out)
 	return 0;
 }
 
+/* An octal file mode, at most 0777; -1 with a message otherwise. */
 static int
-open_listen_socket(const char *addr)
+parse_mode(const char *s, long *out)
 {
-	int	fd;
+	char	*end;
+	long	 v;
 
-	if (strncmp(addr, "unix:", 5) == 0)
-		addr += 5;
-	else if (strchr(addr, ':') == NULL) {
-		fprintf(stderr, "relay: --listen takes HOST:PORT or "
-		    "unix:/path\n");
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 0777) {
+		fputs("relay: --socket-mode must be an octal mode such as "
+		    "0660\n", stderr);
 		return -1;
 	}
-	fd = FCGX_OpenSocket(addr, LISTEN_BACKLOG);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Opens the --listen socket.  A TCP address must name its host: libfcgi
+ * takes ":PORT" and "*:PORT" for every interface, which no one should
+ * get by leaving the host out; 0.0.0.0 asks for it and is warned about.
+ * A unix socket is made owner-only and then given socket_mode (-1 for
+ * SOCKET_MODE), so it is never more open than asked, whatever the umask.
+ */
+static int
+open_listen_socket(const char *addr, long socket_mode)
+{
+	const char	*colon = strchr(addr, ':');	/* as libfcgi reads it */
+	mode_t		 umask_was;
+	char		*end;
+	long		 port;
+	int		 fd;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		addr += 5;
+		umask_was = umask(0177);
+		fd = FCGX_OpenSocket(addr, LISTEN_BACKLOG);
+		umask(umask_was);
+		if (fd >= 0 && chmod(addr, (mode_t)(socket_mode >= 0 ?
+		    socket_mode : SOCKET_MODE)) == -1) {
+			fprintf(stderr, "relay: chmod %s: %s\n", addr,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+	} else {
+		if (colon == NULL) {
+			fputs("relay: --listen takes HOST:PORT or "
+			    "unix:/path\n", stderr);
+			return -1;
+		}
+		errno = 0;
+		port = strtol(colon + 1, &end, 10);
+		if (errno != 0 || end == colon + 1 || *end != '\0' ||
+		    port < 1 || port > 65535) {
+			fputs("relay: --listen needs a port from 1 to 65535\n",
+			    stderr);
+			return -1;
+		}
+		if (colon == addr || (colon - addr == 1 && addr[0] == '*')) {
+			fprintf(stderr, "relay: --listen %s would listen on "
+			    "every interface: give 127.0.0.1%s, or 0.0.0.0%s "
+			    "if that is what you mean\n", addr, colon, colon);
+			return -1;
+		}
+		if (strncmp(addr, "0.0.0.0:", 8) == 0)
+			fprintf(stderr, "relay: WARNING: listening on every "
+			    "interface (%s): anyone who can reach this host "
+			    "can speak FastCGI to the relay and set its "
+			    "request parameters; bind 127.0.0.1 behind a "
+			    "front server\n", addr);
+		fd = FCGX_OpenSocket(addr, LISTEN_BACKLOG);
+	}
 	if (fd < 0)
 		fprintf(stderr, "relay: cannot listen on %s\n", addr);
 	return fd;
+}
+
+/*
+ * RELAY_MCP=open spends the operator's key for anyone who reaches /mcp:
+ * said at every start, where the operator reads the relay's messages.
+ */
+static void
+mcp_open_warn(const struct config *cfg)
+{
+	if (cfg->mcp != MCP_OPEN)
+		return;
+	fprintf(stderr, "relay: WARNING: RELAY_MCP=open: /mcp takes no key, "
+	    "so anyone who can reach it spends the OpenAI key of this relay; "
+	    "%s\n", cfg->mcp_open_public ? "RELAY_MCP_OPEN_PUBLIC=true serves "
+	    "it on every front address" : "it answers only requests to a "
+	    "loopback front address");
+}
+
+/*
+ * The host the relay will listen on: the host of --listen HOST:PORT
+ * (brackets dropped), else the address of the socket on fd 0; "" for a
+ * unix socket, which only this host reaches.
+ */
+static void
+listener_host(const char *listen_addr, char *host, size_t hostsz)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	const char		*colon;
+
+	host[0] = '\0';
+	if (listen_addr != NULL) {
+		colon = strrchr(listen_addr, ':');
+		if (strncmp(listen_addr, "unix:", 5) != 0 && colon != NULL)
+			snprintf(host, hostsz, "%.*s", (int)(colon - listen_addr),
+			    listen_addr);
+		if (host[0] == '[' && strlen(host) >= 2) {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+		return;
+	}
+	if (getsockname(0, (struct sockaddr *)&ss, &len) == -1)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		    host, (socklen_t)hostsz);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    host, (socklen_t)hostsz);
+}
+
+/*
+ * RELAY_MCP=open is for loopback and private setups: a TCP listener
+ * that is not loopback needs RELAY_MCP_OPEN_PUBLIC to confirm it.
+ * Decided before --listen binds anything.
+ */
+static bool
+mcp_open_listener_ok(const struct config *cfg, const char *listen_addr)
+{
+	char	host[INET6_ADDRSTRLEN + 2];
+
+	if (cfg->mcp != MCP_OPEN || cfg->mcp_open_public)
+		return true;
+	listener_host(listen_addr, host, sizeof(host));
+	if (host[0] == '\0' || mcp_addr_loopback(host) ||
+	    strcmp(host, "localhost") == 0)
+		return true;
+	fprintf(stderr, "relay: RELAY_MCP=open (no key) on %s, which is not "
+	    "loopback: anyone who reaches it would spend the OpenAI key; use "
+	    "RELAY_MCP=oauth, or set RELAY_MCP_OPEN_PUBLIC=true to confirm\n",
+	    host);
+	return false;
 }
 
 /* A worker process of the supervisor. */
@@ -124,7 +276,8 @@ mark_retiring(struct child *kids, size_t nkids, pid_t pid, long max_requests)
  * waited for.
  */
 static int
-supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
+supervise(int listen_fd, const struct config *cfg, struct keyring *keys,
+    long nprocs, long nthreads)
 {
 	static const struct timespec	 now = { 0, 0 };
 	struct child			*kids = NULL;
@@ -162,7 +315,7 @@ supervise(int listen_fd, const struct config *cfg, long nprocs, long nthreads)
 				prctl(PR_SET_PDEATHSIG, SIGTERM);
 				sigprocmask(SIG_UNBLOCK, &workers_own, NULL);
 				free(kids);	/* the supervisor's, not ours */
-				_exit(workers_run(listen_fd, cfg,
+				_exit(workers_run(listen_fd, cfg, keys,
 				    (int)nthreads, self) == 0 ? 0 : 1);
 			}
 			if (pid < 0) {
@@ -258,30 +411,57 @@ run_coverage(int argc, char *argv[])
 	return unknown > 0 ? 2 : EXIT_SUCCESS;
 }
 
+static int
+config_ok(const char *file_used)
+{
+	printf("relay: configuration OK (%s)\n",
+	    file_used[0] ? file_used : "environment and defaults only");
+	return EXIT_SUCCESS;
+}
+
+/* The Realtime bridge: a WebSocket server, not FastCGI. */
+static int
+run_websocket(const char *listen_addr, const struct config *cfg,
+    struct keyring *keys)
+{
+	if (listen_addr == NULL) {
+		fputs("relay: --websocket needs --listen HOST:PORT\n", stderr);
+		return EXIT_FAILURE;
+	}
+	return wsbridge_run(listen_addr, cfg, keys);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "processes", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "help-config", no_argument, NULL, 'H' },
 		{ "websocket", no_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config	 cfg;
+	struct keyring	*keys;
 	const char	*config_path = NULL, *listen_addr = NULL;
-	char		 err[512], file_used[4096];
-	long		 threads = 0, processes = 1;
+	char		 err[512], file_used[4096], *table;
+	long		 threads = 0, processes = 1, socket_mode = -1;
 	int		 ch, check_only = 0, websocket = 0, listen_fd = 0, rc;
 	sigset_t	 stop;
 
 	if (argc > 1 && strcmp(argv[1], "coverage") == 0)
 		return run_coverage(argc - 1, argv + 1);
-	while ((ch = getopt_long(argc, argv, "c:l:t:p:CWVh", longopts,
+	if (argc > 1 && strcmp(argv[1], "keys") == 0)
+		return keyscli_run(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "usage") == 0)
+		return usagecli_run(argc - 1, argv + 1);
+	while ((ch = getopt_long(argc, argv, "c:l:m:t:p:CHWVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -289,6 +469,10 @@ main(int argc, char *argv[])
 			break;
 		case 'l':
 			listen_addr = optarg;
+			break;
+		case 'm':
+			if (parse_mode(optarg, &socket_mode) == -1)
+				return EXIT_FAILURE;
 			break;
 		case 't':
 			if (parse_count(optarg, "--threads", &threads) == -1)
@@ -304,6 +488,12 @@ main(int argc, char *argv[])
 		case 'W':
 			websocket = 1;
 			break;
+		case 'H':
+			/* The README's settings table is this output. */
+			table = config_table();
+			fputs(table, stdout);
+			free(table);
+			return EXIT_SUCCESS;
 		case 'V':
 			puts("relay " RELAY_VERSION);
 			return EXIT_SUCCESS;
@@ -319,27 +509,35 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
+	if (socket_mode >= 0 && (listen_addr == NULL ||
+	    strncmp(listen_addr, "unix:", 5) != 0)) {
+		fputs("relay: --socket-mode is for --listen unix:/path\n",
+		    stderr);
+		return EXIT_FAILURE;
+	}
 
 	if (settings_load(config_path, &cfg, file_used, sizeof(file_used),
 	    err, sizeof(err)) == -1) {
 		fprintf(stderr, "relay: configuration error: %s\n", err);
 		return EXIT_CONFIG;
 	}
-	if (check_only) {
-		printf("relay: configuration OK (%s)\n",
-		    file_used[0] ? file_used : "environment and defaults only");
+	mcp_open_warn(&cfg);
+	/* A keys file with a bad line stops the relay, as a bad setting does. */
+	if ((keys = keyring_open(&cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "relay: configuration error: %s\n", err);
 		config_free(&cfg);
-		return EXIT_SUCCESS;
+		return EXIT_CONFIG;
 	}
-	if (websocket) {
-		/* The Realtime bridge: a WebSocket server, not FastCGI. */
-		if (listen_addr == NULL) {
-			fputs("relay: --websocket needs --listen HOST:PORT\n",
-			    stderr);
-			config_free(&cfg);
-			return EXIT_FAILURE;
-		}
-		rc = wsbridge_run(listen_addr, &cfg);
+	/* The bridge's listener serves no /mcp. */
+	if (!websocket && !mcp_open_listener_ok(&cfg, listen_addr)) {
+		keyring_close(keys);
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (check_only || websocket) {
+		rc = check_only ? config_ok(file_used) :
+		    run_websocket(listen_addr, &cfg, keys);
+		keyring_close(keys);
 		config_free(&cfg);
 		return rc;
 	}
@@ -361,13 +559,18 @@ main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	if (listen_addr != NULL) {
-		listen_fd = open_listen_socket(listen_addr);
-		if (listen_fd < 0)
+		listen_fd = open_listen_socket(listen_addr, socket_mode);
+		if (listen_fd < 0) {
+			keyring_close(keys);
+			config_free(&cfg);
 			return EXIT_FAILURE;
+		}
 	} else if (FCGX_IsCGI()) {
 		fputs("relay: fd 0 is not a listening FastCGI socket; run me "
 		    "under a web server or with --listen\n", stderr);
 		usage(stderr);
+		keyring_close(keys);
+		config_free(&cfg);
 		return EXIT_FAILURE;
 	}
 	/* A vanished client must be a failed write, not a fatal signal. */
@@ -378,11 +581,13 @@ main(int argc, char *argv[])
 	 * come and go: the supervisor, even for a single worker.
 	 */
 	if (processes > 1 || cfg.max_requests > 0)
-		rc = supervise(listen_fd, &cfg, processes, threads);
+		rc = supervise(listen_fd, &cfg, keys, processes, threads);
 	else
-		rc = workers_run(listen_fd, &cfg, (int)threads, 0) == 0 ? 0 : 1;
+		rc = workers_run(listen_fd, &cfg, keys, (int)threads, 0) == 0 ?
+		    0 : 1;
 	/* Threads may still run after a timed-out drain: leave cfg alone. */
 	if (rc == 0) {
+		keyring_close(keys);
 		config_free(&cfg);
 		upstream_global_cleanup();
 	}

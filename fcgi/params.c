@@ -1,9 +1,10 @@
 /*
- * FastCGI params to the exchange.  Moved out of worker.c unchanged but
- * for the X-Request-Id lookup, which reads the param directly.
+ * FastCGI params to the exchange: the request target, the headers as HTTP
+ * spells them, Content-Length, the request id and the origin.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,79 +15,153 @@
 
 #include "fcgi/params.h"
 #include "handlers/exchange.h"
-#include "openapi/origin.h"
+#include "policy/headers.h"
+#include "policy/util.h"
 #include "policy/xalloc.h"
 
 #define REQUEST_URI_MAX		16384
 
-/* "HTTP_X_RELAY_KEY" → "X-Relay-Key": the header as HTTP spells it. */
-static char *
-header_name_from_cgi(const char *cgi, size_t len)
+/*
+ * "HTTP_X_RELAY_KEY" → "X-Relay-Key": the header as HTTP spells it,
+ * written to out with its NUL.
+ */
+static void
+header_name_from_cgi(const char *cgi, size_t len, char *out)
 {
-	char	*name = xstrndup(cgi, len);
 	bool	 word_start = true;
 	size_t	 i;
 
 	for (i = 0; i < len; i++) {
-		char	c = name[i];
+		char	c = cgi[i];
 
 		if (c == '_') {
-			name[i] = '-';
+			out[i] = '-';
 			word_start = true;
 			continue;
 		}
-		name[i] = word_start ? (char)(c >= 'a' && c <= 'z' ? c - 32 :
+		out[i] = word_start ? (char)(c >= 'a' && c <= 'z' ? c - 32 :
 		    c) : (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 		word_start = false;
 	}
-	return name;
+	out[len] = '\0';
 }
 
-static void
-collect_headers(FCGX_ParamArray envp, struct header **out, size_t *nout)
+/* The header a param carries: its CGI name and length; false if none. */
+static bool
+header_param(const char *param, const char **name, size_t *len)
 {
-	struct header	*h = NULL;
-	size_t		 n = 0, cap = 0;
-	char		**p;
 	const char	*eq;
 
-	for (p = envp; *p != NULL; p++) {
-		const char	*name;
-		size_t		 len;
-
-		eq = strchr(*p, '=');
-		if (eq == NULL)
-			continue;
-		if (strncmp(*p, "HTTP_", 5) == 0) {
-			name = *p + 5;
-			len = (size_t)(eq - name);
-		} else if (strncmp(*p, "CONTENT_TYPE=", 13) == 0) {
-			name = *p;
-			len = 12;
-		} else {
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			h = xrealloc(h, cap * sizeof(*h));
-		}
-		h[n].name = header_name_from_cgi(name, len);
-		h[n].value = xstrdup(eq + 1);
-		n++;
+	if (strncmp(param, "CONTENT_TYPE=", 13) == 0) {
+		*name = param;
+		*len = 12;
+		return true;
 	}
-	*out = h;
-	*nout = n;
+	if (strncmp(param, "HTTP_", 5) != 0 ||
+	    (eq = strchr(param + 5, '=')) == NULL)
+		return false;
+	*name = param + 5;
+	*len = (size_t)(eq - *name);
+	return true;
 }
 
-/* The client's X-Request-Id if it is a plain token, else a new one. */
+/*
+ * The params read by name, found in one pass: FCGX_GetParam scans the
+ * array for each, a dozen times a request (make bench, callgrind).
+ * NULL for those not sent; the first wins, as with FCGX_GetParam.
+ */
+struct cgi {
+	const char	*method, *content_length, *role, *request_uri;
+	const char	*script_name, *path_info, *query_string;
+	const char	*https, *request_scheme, *host, *server_name;
+	const char	*server_port, *server_addr, *request_id;
+};
+
 static void
-choose_request_id(FCGX_ParamArray envp, char *buf, size_t bufsz)
+cgi_find(FCGX_ParamArray envp, struct cgi *c)
+{
+#define WANT(name, field) { name "=", sizeof(name), offsetof(struct cgi, field) }
+	static const struct {
+		const char	*prefix;	/* "NAME=" */
+		size_t		 len;
+		size_t		 offset;
+	} wanted[] = {
+		WANT("REQUEST_METHOD", method),
+		WANT("CONTENT_LENGTH", content_length),
+		WANT("FCGI_ROLE", role),
+		WANT("REQUEST_URI", request_uri),
+		WANT("SCRIPT_NAME", script_name),
+		WANT("PATH_INFO", path_info),
+		WANT("QUERY_STRING", query_string),
+		WANT("HTTPS", https),
+		WANT("REQUEST_SCHEME", request_scheme),
+		WANT("HTTP_HOST", host),
+		WANT("SERVER_NAME", server_name),
+		WANT("SERVER_PORT", server_port),
+		WANT("SERVER_ADDR", server_addr),
+		WANT("HTTP_X_REQUEST_ID", request_id),
+	};
+#undef WANT
+	const char	**field;
+	char		**e;
+	size_t		  i;
+
+	memset(c, 0, sizeof(*c));
+	for (e = envp; *e != NULL; e++)
+		for (i = 0; i < NELEM(wanted); i++) {
+			if ((*e)[0] != wanted[i].prefix[0] ||
+			    strncmp(*e, wanted[i].prefix, wanted[i].len) != 0)
+				continue;
+			field = (const char **)(void *)((char *)c +
+			    wanted[i].offset);
+			if (*field == NULL)
+				*field = *e + wanted[i].len;
+			break;
+		}
+}
+
+/*
+ * The headers, their names and values copied into one allocation
+ * (p->strings) sized by a first pass: a string each cost two
+ * allocations and frees a header (make bench, callgrind).
+ */
+static void
+collect_headers(FCGX_ParamArray envp, struct params *p)
+{
+	const char	*name;
+	size_t		 n = 0, bytes = 0, len, vlen;
+	char		**e, *at;
+
+	for (e = envp; *e != NULL; e++)
+		if (header_param(*e, &name, &len)) {
+			n++;
+			bytes += strlen(*e) + 1;	/* both, and two NULs */
+		}
+	p->headers = n > 0 ? xcalloc(n, sizeof(*p->headers)) : NULL;
+	p->strings = at = bytes > 0 ? xmalloc(bytes) : NULL;
+	p->strings_len = bytes;
+	p->nheaders = 0;
+	for (e = envp; *e != NULL; e++) {
+		if (!header_param(*e, &name, &len))
+			continue;
+		header_name_from_cgi(name, len, at);
+		p->headers[p->nheaders].name = at;
+		at += len + 1;
+		vlen = strlen(name + len + 1);
+		memcpy(at, name + len + 1, vlen + 1);
+		p->headers[p->nheaders].value = at;
+		at += vlen + 1;
+		p->nheaders++;
+	}
+}
+
+static void
+choose_request_id(const struct cgi *c, char *buf, size_t bufsz)
 {
 	static const char		 hex[] = "0123456789abcdef";
 	/* Ids need to be unique, not secret: seed once per thread. */
 	static _Thread_local uint64_t	 state;
-	const char			*given = FCGX_GetParam(
-	    "HTTP_X_REQUEST_ID", envp);
+	const char			*given = c->request_id;
 	uint64_t			 x = 0;
 	size_t				 i;
 
@@ -119,18 +194,18 @@ choose_request_id(FCGX_ParamArray envp, char *buf, size_t bufsz)
  * CGI reconstruction.
  */
 static char *
-request_target(FCGX_ParamArray envp)
+request_target(const struct cgi *c)
 {
-	const char	*uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char	*uri = c->request_uri;
 	const char	*script, *info, *qs;
 	size_t		 size;
 	char		*target;
 
 	if (uri != NULL && uri[0] != '\0')
 		return xstrndup(uri, strnlen(uri, REQUEST_URI_MAX));
-	script = FCGX_GetParam("SCRIPT_NAME", envp);
-	info = FCGX_GetParam("PATH_INFO", envp);
-	qs = FCGX_GetParam("QUERY_STRING", envp);
+	script = c->script_name;
+	info = c->path_info;
+	qs = c->query_string;
 	script = script ? script : "";
 	info = info ? info : "";
 	qs = qs ? qs : "";
@@ -143,16 +218,18 @@ request_target(FCGX_ParamArray envp)
 /*
  * The origin the client addressed, for the documents that name it: the
  * scheme from HTTPS or REQUEST_SCHEME; the host from Host when that is
- * a plain host name, else from SERVER_NAME and SERVER_PORT, else none.
+ * a plain host name, else from SERVER_NAME and SERVER_PORT, else none;
+ * and the address it reached (SERVER_ADDR), for RELAY_MCP=open.
  */
 static void
-request_origin(FCGX_ParamArray envp, struct exchange *ex)
+request_origin(const struct cgi *c, struct exchange *ex)
 {
-	const char	*https = FCGX_GetParam("HTTPS", envp);
-	const char	*rscheme = FCGX_GetParam("REQUEST_SCHEME", envp);
-	const char	*host = FCGX_GetParam("HTTP_HOST", envp);
-	const char	*name = FCGX_GetParam("SERVER_NAME", envp);
-	const char	*port = FCGX_GetParam("SERVER_PORT", envp);
+	const char	*https = c->https;
+	const char	*rscheme = c->request_scheme;
+	const char	*host = c->host;
+	const char	*name = c->server_name;
+	const char	*port = c->server_port;
+	const char	*addr = c->server_addr;
 	bool		 tls;
 	int		 n;
 
@@ -160,9 +237,11 @@ request_origin(FCGX_ParamArray envp, struct exchange *ex)
 	    strcmp(https, "1") == 0)) ||
 	    (rscheme != NULL && strcasecmp(rscheme, "https") == 0);
 	ex->scheme = tls ? "https" : "http";
+	snprintf(ex->server_addr, sizeof(ex->server_addr), "%s",
+	    addr != NULL ? addr : "");
 	ex->host[0] = '\0';
 	if (host != NULL && strlen(host) < sizeof(ex->host) &&
-	    origin_host_valid(host)) {
+	    headers_host_valid(host)) {
 		snprintf(ex->host, sizeof(ex->host), "%s", host);
 		return;
 	}
@@ -173,25 +252,27 @@ request_origin(FCGX_ParamArray envp, struct exchange *ex)
 	else
 		n = snprintf(ex->host, sizeof(ex->host), "%s", name);
 	if (n < 0 || (size_t)n >= sizeof(ex->host) ||
-	    !origin_host_valid(ex->host))
+	    !headers_host_valid(ex->host))
 		ex->host[0] = '\0';
 }
 
 void
 params_read(FCGX_ParamArray envp, struct params *p, struct exchange *ex)
 {
-	const char	*method = FCGX_GetParam("REQUEST_METHOD", envp);
-	const char	*clen = FCGX_GetParam("CONTENT_LENGTH", envp);
+	struct cgi	 c;
+	const char	*clen;
 	char		*query, *end;
 	long		 cl;
 
-	p->target = request_target(envp);
+	cgi_find(envp, &c);
+	clen = c.content_length;
+	p->target = request_target(&c);
 	query = strchr(p->target, '?');
 	if (query != NULL)
 		*query++ = '\0';
-	collect_headers(envp, &p->headers, &p->nheaders);
+	collect_headers(envp, p);
 
-	ex->method = method ? method : "";
+	ex->method = c.method ? c.method : "";
 	ex->path = p->target;
 	ex->query = query ? query : "";
 	ex->headers = p->headers;
@@ -203,21 +284,19 @@ params_read(FCGX_ParamArray envp, struct params *p, struct exchange *ex)
 		if (errno == 0 && *end == '\0' && cl >= 0)
 			ex->content_length = cl;
 	}
-	choose_request_id(envp, ex->request_id, sizeof(ex->request_id));
-	request_origin(envp, ex);
+	/* libfcgi puts the role first, from the front server's record. */
+	ex->authorize_only = c.role != NULL && strcmp(c.role, "AUTHORIZER") == 0;
+	choose_request_id(&c, ex->request_id, sizeof(ex->request_id));
+	request_origin(&c, ex);
 }
 
 void
 params_free(struct params *p)
 {
-	size_t	i;
-
-	for (i = 0; i < p->nheaders; i++) {
-		free(p->headers[i].name);
-		explicit_bzero(p->headers[i].value,
-		    strlen(p->headers[i].value));
-		free(p->headers[i].value);
-	}
+	/* Names and values alike: the values may hold keys. */
+	if (p->strings != NULL)
+		explicit_bzero(p->strings, p->strings_len);
+	free(p->strings);
 	free(p->headers);
 	free(p->target);
 	memset(p, 0, sizeof(*p));

@@ -20,13 +20,16 @@ struct params {
 	char		*target;	/* path, NUL where the query began */
 	struct header	*headers;
 	size_t		 nheaders;
+	char		*strings;	/* the headers' names and values */
+	size_t		 strings_len;
 };
 
 /*
  * Fills the request side of ex from envp: method, path, query, headers
  * (HTTP_* and CONTENT_TYPE, named as HTTP spells them), content_length
  * (-1 unless a plain non-negative number), request_id (the client's
- * X-Request-Id if it is a plain token, else a new one), scheme and host.
+ * X-Request-Id if it is a plain token, else a new one), scheme and host,
+ * and whether the front server asks as a FastCGI authorizer.
  * ex points into p and envp, which must outlive it.  Aborts on
  * out-of-memory only.
  */

@@ -15,8 +15,8 @@
 
 /* Raw values by setting id, each owned and wiped when freed. */
 struct raw {
-	char	*values[SETTING__MAX];
-	bool	 from_file[SETTING__MAX];	/* else from the environment */
+	char	*values[SETTINGS_MAX];
+	bool	 from_file[SETTINGS_MAX];	/* else from the environment */
 	char	 file_dir[PATH_MAX];		/* the config file's directory */
 };
 
@@ -25,7 +25,7 @@ raw_free(struct raw *raw)
 {
 	int	i;
 
-	for (i = 0; i < SETTING__MAX; i++) {
+	for (i = 0; i < (int)settings_count; i++) {
 		if (raw->values[i] != NULL)
 			explicit_bzero(raw->values[i], strlen(raw->values[i]));
 		free(raw->values[i]);
@@ -54,26 +54,19 @@ trim(char *s)
 	return s;
 }
 
-/* Whether a file's mode lets anyone but its owner read or change it. */
-static bool
-mode_is_private(mode_t mode)
-{
-	return (mode & (S_IRWXG | S_IRWXO)) == 0;
-}
-
 /*
  * Reads KEY = value lines from fp, named path in messages.  '#' starts a
  * comment line; a value may be wrapped in matching quotes.  Unknown keys
- * and keys given twice are errors, as is a secret in a file others can
- * read (a stream with no file behind it has no mode to check).
+ * and keys given twice are errors, as is a file others can change or
+ * replace, or one holding a secret that others can read (a stream with no
+ * file behind it has no mode to check).
  */
 static int
 read_config_file(FILE *fp, const char *path, struct raw *raw, char *err,
     size_t errsz)
 {
 	char		 line[4096], *key, *value, *eq;
-	struct stat	 st;
-	bool		 set[SETTING__MAX] = { false };
+	bool		 set[SETTINGS_MAX] = { false };
 	bool		 holds_secret = false;
 	int		 lineno = 0, id, rc = -1;
 	size_t		 len;
@@ -117,17 +110,12 @@ read_config_file(FILE *fp, const char *path, struct raw *raw, char *err,
 		}
 		raw_set(raw, id, value, len);
 		raw->from_file[id] = true;
-		if (setting_get(id)->type == SETTING_SECRET ||
-		    setting_get(id)->type == SETTING_KEY_LIST)
+		if (setting_is_secret(setting_get(id)))
 			holds_secret = true;
 	}
-	if (holds_secret && fstat(fileno(fp), &st) == 0 &&
-	    !mode_is_private(st.st_mode)) {
-		snprintf(err, errsz, "%s holds a key but others can read it "
-		    "(mode %03o): chmod 600 it, or use a *_FILE setting",
-		    path, (unsigned)(st.st_mode & 0777));
+	if (fileno(fp) >= 0 && settings_check_file(fileno(fp), path,
+	    "config file", holds_secret, err, errsz) == -1)
 		goto out;
-	}
 	rc = 0;
 out:
 	explicit_bzero(line, sizeof(line));
@@ -144,9 +132,8 @@ read_secret_file(const char *setting, const char *path, struct raw *raw,
     int id, char *err, size_t errsz)
 {
 	char		 buf[SECRET_FILE_MAX + 1], full[PATH_MAX];
-	struct stat	 st;
 	ssize_t		 n;
-	int		 fd, target = (int)setting_get(id)->file_for;
+	int		 fd, target = setting_lookup(setting_get(id)->file_for);
 	char		*value;
 
 	if (path[0] != '/' && raw->from_file[id]) {
@@ -163,16 +150,7 @@ read_secret_file(const char *setting, const char *path, struct raw *raw,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errsz, "%s: %s is not a regular file", setting,
-		    path);
-		close(fd);
-		return -1;
-	}
-	if (!mode_is_private(st.st_mode)) {
-		snprintf(err, errsz, "%s: %s must not be readable by group or "
-		    "others (mode %03o): chmod 600 it", setting, path,
-		    (unsigned)(st.st_mode & 0777));
+	if (settings_check_file(fd, path, setting, true, err, errsz) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -217,25 +195,131 @@ dir_of(char *path)
 		*slash = '\0';
 }
 
-/* relay.conf in the directory of the real (symlink-resolved) binary. */
+int
+settings_check_file(int fd, const char *path, const char *what,
+    bool secret, char *err, size_t errsz)
+{
+	char		 dir[PATH_MAX];
+	struct stat	 st;
+	unsigned	 mode;
+
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s %s is not a regular file", what, path);
+		return -1;
+	}
+	mode = (unsigned)(st.st_mode & 07777);
+	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		snprintf(err, errsz, "%s %s holds a key and group or others "
+		    "can read or change it (mode %03o): chmod 600 it", what,
+		    path, mode);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errsz, "%s %s: group or others can change it "
+		    "(mode %03o): chmod go-w it", what, path, mode);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	dir_of(dir);
+	if (stat(dir, &st) == -1) {
+		snprintf(err, errsz, "%s %s: cannot look at its directory: %s",
+		    what, path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		snprintf(err, errsz, "%s %s is in a directory that group or "
+		    "others can write (%s, mode %03o), so they can replace it: "
+		    "chmod go-w %s", what, path, dir,
+		    (unsigned)(st.st_mode & 07777), dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The directory of the real (symlink-resolved) binary. */
+static bool
+binary_dir(char *buf, size_t bufsz)
+{
+	ssize_t	n;
+
+	if (bufsz < 2)
+		return false;
+	n = readlink("/proc/self/exe", buf, bufsz - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (strchr(buf, '/') == NULL)
+		return false;
+	dir_of(buf);
+	return true;
+}
+
+/* relay.conf beside the binary. */
 static bool
 default_config_path(char *buf, size_t bufsz)
 {
-	char	exe[PATH_MAX];
-	ssize_t	n;
-	char	*slash;
+	char	dir[PATH_MAX];
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash == NULL)
-		return false;
-	*slash = '\0';
-	if ((size_t)snprintf(buf, bufsz, "%s/relay.conf", exe) >= bufsz)
+	if (!binary_dir(dir, sizeof(dir)) ||
+	    (size_t)snprintf(buf, bufsz, "%s/relay.conf", dir) >= bufsz)
 		return false;
 	return access(buf, F_OK) == 0;
+}
+
+/*
+ * RELAY_KEYS_FILE: a relative path given in the config file is taken
+ * from the file's directory, like the secret files, so the relay and its
+ * `relay keys` find the same file from anywhere.
+ */
+static int
+resolve_keys_file(struct raw *raw, char *err, size_t errsz)
+{
+	char		 full[PATH_MAX];
+	int		 id = setting_lookup("RELAY_KEYS_FILE");
+	const char	*v = raw->values[id];
+
+	if (!is_set(v) || v[0] == '/' || !raw->from_file[id])
+		return 0;
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", raw->file_dir, v) >=
+	    sizeof(full)) {
+		snprintf(err, errsz, "RELAY_KEYS_FILE: path too long");
+		return -1;
+	}
+	raw_set(raw, id, full, strlen(full));
+	return 0;
+}
+
+/*
+ * RELAY_STATE: a relative SQLite path given in the config file is taken
+ * from the file's directory, like the secret files; unset, the store is
+ * relay-state.db beside the keys file, else beside the config file, else
+ * beside the binary.
+ */
+static int
+resolve_state(struct raw *raw, char *err, size_t errsz)
+{
+	char		 dir[PATH_MAX], spec[PATH_MAX + 32];
+	int		 id = setting_lookup("RELAY_STATE");
+	const char	*v = raw->values[id];
+	const char	*keys = raw->values[setting_lookup("RELAY_KEYS_FILE")];
+
+	if (is_set(v) && (strncmp(v, "sqlite:", 7) != 0 || v[7] == '/' ||
+	    v[7] == '\0' || !raw->from_file[id]))
+		return 0;
+	if (!is_set(v) && is_set(keys)) {
+		snprintf(dir, sizeof(dir), "%s", keys);
+		dir_of(dir);
+	} else if (raw->file_dir[0] != '\0')
+		snprintf(dir, sizeof(dir), "%s", raw->file_dir);
+	else if (!binary_dir(dir, sizeof(dir)))
+		snprintf(dir, sizeof(dir), ".");
+	if ((size_t)snprintf(spec, sizeof(spec), "sqlite:%s/%s", dir,
+	    is_set(v) ? v + 7 : "relay-state.db") >= sizeof(spec)) {
+		snprintf(err, errsz, "RELAY_STATE: path too long");
+		return -1;
+	}
+	raw_set(raw, id, spec, strlen(spec));
+	return 0;
 }
 
 int
@@ -281,7 +365,7 @@ settings_load_stream(FILE *fp, const char *path, struct config *cfg,
 		dir_of(raw.file_dir);
 	}
 
-	for (i = 0; i < SETTING__MAX; i++) {
+	for (i = 0; i < (int)settings_count; i++) {
 		env = getenv(setting_get(i)->name);
 		if (is_set(env)) {
 			raw_set(&raw, i, env, strlen(env));
@@ -289,19 +373,22 @@ settings_load_stream(FILE *fp, const char *path, struct config *cfg,
 		}
 	}
 
-	for (i = 0; i < SETTING__MAX; i++) {
+	for (i = 0; i < (int)settings_count; i++) {
 		s = setting_get(i);
 		if (s->type != SETTING_SECRET_FILE || !is_set(raw.values[i]))
 			continue;
-		if (is_set(raw.values[s->file_for])) {
+		if (is_set(raw.values[setting_lookup(s->file_for)])) {
 			snprintf(err, errsz, "set %s or %s, not both",
-			    setting_get(s->file_for)->name, s->name);
+			    s->file_for, s->name);
 			goto out;
 		}
 		if (read_secret_file(s->name, raw.values[i], &raw, i, err,
 		    errsz) == -1)
 			goto out;
 	}
+	if (resolve_keys_file(&raw, err, errsz) == -1 ||
+	    resolve_state(&raw, err, errsz) == -1)
+		goto out;
 	rc = config_build((const char *const *)raw.values, cfg, err, errsz);
 out:
 	raw_free(&raw);

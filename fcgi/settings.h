@@ -7,6 +7,7 @@
 #ifndef FCGI_SETTINGS_H
 #define FCGI_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,5 +31,20 @@ int settings_load(const char *explicit_path, struct config *cfg,
  */
 int settings_load_stream(FILE *fp, const char *path, struct config *cfg,
     char *err, size_t errsz);
+
+/*
+ * Whether a file the relay takes settings or keys from may be trusted:
+ * fd is open on it, path names it (and, through its directory, where it
+ * lives), what says what it is in messages ("config file", or the
+ * setting that names it).  It must be a regular file that neither group
+ * nor others can write, in a directory they cannot write either unless
+ * it is sticky (as /tmp is): whoever can change or replace the file can
+ * point OPENAI_API_BASE elsewhere and receive the key, or add a client
+ * key.  With secret, they must not read it either.  Only the file's own
+ * directory is looked at, not those above it.  Returns 0, or -1 with a
+ * one-line reason naming path in err.
+ */
+int settings_check_file(int fd, const char *path, const char *what,
+    bool secret, char *err, size_t errsz);
 
 #endif

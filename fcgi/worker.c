@@ -24,11 +24,16 @@
 
 #include "fcgi/accesslog.h"
 #include "fcgi/budget.h"
+#include "fcgi/keyring.h"
+#include "fcgi/linger.h"
 #include "fcgi/params.h"
 #include "fcgi/worker.h"
 #include "handlers/exchange.h"
+#include "handlers/state.h"
+#include "handlers/usagebuf.h"
 #include "handlers/upstream.h"
 #include "policy/config.h"
+#include "policy/util.h"
 #include "policy/xalloc.h"
 
 /*
@@ -37,6 +42,8 @@
  * them: the socket may be shared (sibling workers, the supervisor and
  * the successor of a retiring worker, systemd's relay.socket), and a
  * shut-down socket stops listening for every process that holds it.
+ * Accepted connections inherit this timeout; each gets the body's idle
+ * limit (RELAY_BODY_IDLE_TIMEOUT) instead.
  */
 #define ACCEPT_WAKE_S		1
 
@@ -44,47 +51,40 @@
 #define ACCEPT_FAILURES_MAX	50
 
 /*
- * Threads the pool starts with; more start as requests need them, at
- * least GROW_BATCH_MIN at a time and more as the pool gets bigger: a
- * burst of streams made to wait for threads started one at a time, each
- * by the one before it, waited tens of milliseconds for its first event
- * (make bench, 100 streams opened at once).
- */
-#define THREADS_AT_START	8
-#define GROW_BATCH_MIN		8
-
-/*
  * Each request holds a thread for its whole life (a stream for minutes),
- * so the pool grows whenever every thread is busy, up to max: threads
- * that mostly wait cost little, a queue in front of a full pool costs
- * the clients.
+ * so the pool grows whenever fewer than RELAY_SPARE_THREADS are idle, up
+ * to max: threads that mostly wait cost little, a queue in front of a
+ * full pool costs the clients.  A thread of its own starts them, so no
+ * request waits while threads are made: a burst of streams made to wait
+ * for threads started by the requests themselves waited up to 114 ms
+ * for its first event (make bench, 1,000 streams opened at once).
  */
 struct pool {
 	int			 listen_fd;
 	const struct config	*config;
+	struct keyring		*keys;		/* shared by the threads */
 	struct accept_budget	 budget;	/* RELAY_MAX_REQUESTS */
 	atomic_bool		 stopping;
 	atomic_int		 running;	/* threads not yet finished */
 	atomic_int		 idle;		/* threads not serving */
-	pthread_mutex_t		 grow_lock;	/* guards the three below */
+	struct lingerer		*linger;	/* ends connections with a body
+						   left unread */
+	int			 spare;		/* idle threads kept ready */
+	pthread_mutex_t		 grow_lock;	/* guards the four below */
+	pthread_cond_t		 grow_wanted;	/* idle fell below spare */
 	pthread_attr_t		 attr;
 	pthread_t		*threads;
 	int			 started, max;
+	bool			 has_spawner;
+	pthread_t		 spawner;
 };
 
 static void *worker_main(void *arg);
 
-/*
- * Starts n more workers, fewer if the pool fills up or is stopping; with
- * n 0, a batch sized to the pool, for when the last idle one is taken.
- */
+/* Starts n more workers, fewer if the pool fills up or is stopping. */
 static void
-pool_grow(struct pool *pool, int n)
+pool_grow_locked(struct pool *pool, int n)
 {
-	pthread_mutex_lock(&pool->grow_lock);
-	if (n == 0)
-		n = pool->started / 4 > GROW_BATCH_MIN ? pool->started / 4 :
-		    GROW_BATCH_MIN;
 	for (; n > 0 && pool->started < pool->max &&
 	    !atomic_load(&pool->stopping); n--) {
 		atomic_fetch_add(&pool->running, 1);
@@ -98,6 +98,45 @@ pool_grow(struct pool *pool, int n)
 		}
 		pool->started++;
 	}
+}
+
+/* Whether the spawner has threads to start. */
+static bool
+pool_short(struct pool *pool)
+{
+	return atomic_load(&pool->idle) < pool->spare &&
+	    pool->started < pool->max;
+}
+
+/* The spawner: tops the idle threads up to spare whenever asked. */
+static void *
+spawner_main(void *arg)
+{
+	struct pool	*pool = arg;
+
+	pthread_mutex_lock(&pool->grow_lock);
+	while (!atomic_load(&pool->stopping)) {
+		if (pool_short(pool))
+			pool_grow_locked(pool, pool->spare -
+			    atomic_load(&pool->idle));
+		else
+			pthread_cond_wait(&pool->grow_wanted, &pool->grow_lock);
+	}
+	pthread_mutex_unlock(&pool->grow_lock);
+	return NULL;
+}
+
+/* A worker took a request: wakes the spawner if spares ran short. */
+static void
+pool_took_one(struct pool *pool)
+{
+	if (atomic_fetch_sub(&pool->idle, 1) - 1 >= pool->spare ||
+	    !pool->has_spawner)
+		return;
+	/* Under the lock, so the wake-up cannot fall between the
+	 * spawner's look and its wait. */
+	pthread_mutex_lock(&pool->grow_lock);
+	pthread_cond_signal(&pool->grow_wanted);
 	pthread_mutex_unlock(&pool->grow_lock);
 }
 
@@ -106,8 +145,10 @@ io_read(void *ctx, char *buf, size_t len)
 {
 	FCGX_Request	*req = ctx;
 	int		 want = len > 65536 ? 65536 : (int)len;
+	int		 n = FCGX_GetStr(buf, want, req->in);
 
-	return FCGX_GetStr(buf, want, req->in);
+	/* A short read is the end, unless the stream broke (or timed out). */
+	return n == 0 && FCGX_GetError(req->in) != 0 ? -1 : n;
 }
 
 static int
@@ -154,45 +195,43 @@ io_client_gone(void *ctx)
 	    recv(req->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-/*
- * Reads what is left of a request body the relay answered without
- * needing (a 401, a 413): mod_proxy_fcgi otherwise waits for it to be
- * taken, and the client with it.  The front server already holds it.
- */
+/* How long a read on the connection may wait for the front server. */
 static void
-drain_body(FCGX_Request *req)
+read_timeout(FCGX_Request *req, long ms)
 {
-	char	buf[16384];
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	while (FCGX_GetStr(buf, (int)sizeof(buf), req->in) > 0)
-		continue;
+	if (setsockopt(req->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1)
+		perror("relay: SO_RCVTIMEO on a connection");
 }
 
 /*
- * Ends the request.  FCGX_Finish_r is not used for this: it shuts the
- * socket for writing and then waits (up to 2 s) for the web server to
- * close its end, so the thread slept once more per request, and
- * mod_fcgid, which waits for the relay to close first, stalled the full
- * 2 s.  That wait guards against a TCP reset discarding the answer when
- * unread input is left; the relay has read the request to its end
- * (drain_body) or the connection is already gone, so a plain close
- * loses nothing.
+ * Ends the request: the answer goes out at once, with FastCGI's end of
+ * request.  FCGX_Finish_r is not used: it shuts the socket for writing
+ * and then waits (up to 2 s) for the web server to close its end, so
+ * the thread slept once more per request, and mod_fcgid, which waits for
+ * the relay to close first, stalled the full 2 s.  That wait guards
+ * against a TCP reset discarding the answer when unread input is left;
+ * here a connection with a body left unread (an answer that did not
+ * need it: a 401, a 413) lingers on another thread instead (linger.h),
+ * and any other has its request read to the end or is gone.
  *
- * A response that broke off mid-body (cut) ends without FastCGI's end of
- * request, so the front server aborts its client's response (no closing
- * chunk, or fewer bytes than Content-Length said) instead of completing
- * it: what was written goes out, then the connection is reset.  A reset,
- * not a close: nginx takes the end of a connection it does not keep for
- * the end of the response.
+ * A response that broke off mid-body (cut_short) ends without FastCGI's
+ * end of request, so the front server aborts its client's response (no
+ * closing chunk, or fewer bytes than Content-Length said) instead of
+ * completing it: what was written goes out, then the connection is
+ * reset.  A reset, not a close: nginx takes the end of a connection it
+ * does not keep for the end of the response.
  */
 static void
-finish_request(FCGX_Request *req, bool cut)
+finish_request(FCGX_Request *req, struct exchange *ex, struct pool *pool)
 {
 	struct linger	reset = { 1, 0 };
 	int		fd = req->ipcFd;
 	int		broken;
 
-	if (cut) {
+	if (ex->cut_short) {
 		(void)FCGX_FFlush(req->out);
 		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset,
 		    sizeof(reset));
@@ -202,33 +241,32 @@ finish_request(FCGX_Request *req, bool cut)
 		    FCGX_GetError(req->in);
 	}
 	FCGX_Free(req, 0);
-	if (!req->keepConnection || broken) {
+	if (!broken && !ex->in.eof && !ex->client_gone) {
+		linger_close(pool->linger, fd);
+		req->ipcFd = -1;
+	} else if (!req->keepConnection || broken || !ex->in.eof) {
 		close(fd);
 		req->ipcFd = -1;
-	}
+	} else
+		read_timeout(req, ACCEPT_WAKE_S * 1000);
 }
 
-static double
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Serves one request; true if its response broke off mid-body. */
-static bool
-serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
+/* Serves one request and ends it. */
+static void
+serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up,
+    struct state *st)
 {
 	struct exchange	 ex;
 	struct params	 params;
 	double		 start = now_ms();
 
+	read_timeout(req, pool->config->body_idle_timeout_s * 1000);
 	memset(&ex, 0, sizeof(ex));
 	params_read(req->envp, &params, &ex);
 	ex.config = pool->config;
+	ex.keys = keyring_acquire(pool->keys);
 	ex.upstream = up;
+	ex.state = st;
 	ex.io.ctx = req;
 	ex.io.read = io_read;
 	ex.io.write = io_write;
@@ -236,13 +274,16 @@ serve_one(FCGX_Request *req, struct pool *pool, struct upstream *up)
 	ex.io.client_gone = io_client_gone;
 
 	handlers_serve(&ex);
-	if (!ex.client_gone && !ex.cut_short)
-		drain_body(req);
-
-	accesslog_write(req->err, &ex, now_ms() - start);
+	/* An authorizer is sent no body: none is left unread. */
+	if (ex.authorize_only)
+		ex.in.eof = true;
+	/* A request let through is logged once, by the responder. */
+	if (!ex.authorize_only || ex.status != 200)
+		accesslog_write(req->err, &ex, now_ms() - start);
 	exchange_release(&ex);
+	keyring_release(pool->keys, ex.keys);
+	finish_request(req, &ex, pool);
 	params_free(&params);
-	return ex.cut_short;
 }
 
 static void *
@@ -250,6 +291,7 @@ worker_main(void *arg)
 {
 	struct pool	*pool = arg;
 	struct upstream	*up = upstream_new();
+	struct state	*st = state_new(pool->config->state_spec);
 	FCGX_Request	 req;
 	int		 rc, failures = 0;
 
@@ -269,18 +311,19 @@ worker_main(void *arg)
 			failures = 0;
 			if (budget_accepted(&pool->budget))
 				kill(getpid(), WORKER_RETIRE_SIGNAL);
-			if (atomic_fetch_sub(&pool->idle, 1) == 1)
-				/* Nobody left to accept. */
-				pool_grow(pool, 0);
-			finish_request(&req, serve_one(&req, pool, up));
+			pool_took_one(pool);
+			serve_one(&req, pool, up, st);
 			atomic_fetch_add(&pool->idle, 1);
 			continue;
 		}
 		budget_return(&pool->budget);
 		if (atomic_load(&pool->stopping))
 			break;
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
-			continue;	/* ACCEPT_WAKE_S passed: look again */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+			/* ACCEPT_WAKE_S passed: write idle usage, look again. */
+			usagebuf_tick(st);
+			continue;
+		}
 		fprintf(stderr, "relay: accept failed (%d)\n", rc);
 		if (++failures >= ACCEPT_FAILURES_MAX) {
 			/* Not a transient error: stop the whole process. */
@@ -291,6 +334,9 @@ worker_main(void *arg)
 	}
 	FCGX_Free(&req, 1);
 	upstream_free(up);
+	/* A clean exit, a recycle or a stop: nothing counted is left. */
+	usagebuf_flush(st);
+	state_free(st);
 	atomic_fetch_sub(&pool->running, 1);
 	return NULL;
 }
@@ -331,20 +377,24 @@ retire(struct pool *pool, const sigset_t *set, pid_t supervisor)
 }
 
 int
-workers_run(int listen_fd, const struct config *cfg, int nthreads,
-    pid_t supervisor)
+workers_run(int listen_fd, const struct config *cfg, struct keyring *keys,
+    int nthreads, pid_t supervisor)
 {
 	struct pool	 pool;
 	sigset_t	 set;
 	struct timespec	 deadline;
-	int		 i, sig, started;
+	int		 i, sig, started, first;
 
 	memset(&pool, 0, sizeof(pool));
 	pool.listen_fd = listen_fd;
 	pool.config = cfg;
+	pool.keys = keys;
 	pool.max = nthreads;
+	pool.spare = (int)(cfg->spare_threads < nthreads ? cfg->spare_threads :
+	    nthreads);
 	pool.threads = xcalloc((size_t)nthreads, sizeof(*pool.threads));
 	pthread_mutex_init(&pool.grow_lock, NULL);
+	pthread_cond_init(&pool.grow_wanted, NULL);
 	atomic_init(&pool.stopping, false);
 	atomic_init(&pool.running, 0);
 	atomic_init(&pool.idle, 0);
@@ -359,7 +409,18 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 	pthread_attr_setstacksize(&pool.attr, 512 * 1024);
 
 	block_signals(&set);
-	pool_grow(&pool, THREADS_AT_START);
+	pool.linger = linger_start();
+	if (pool.linger == NULL)
+		fputs("relay: cannot start the lingering thread\n", stderr);
+	first = (int)(cfg->min_threads > pool.spare ? cfg->min_threads :
+	    pool.spare);
+	/* The spawner first, so every worker sees whether there is one; it
+	 * waits for the lock until the first threads are up. */
+	pthread_mutex_lock(&pool.grow_lock);
+	pool.has_spawner = first < pool.max &&
+	    pthread_create(&pool.spawner, NULL, spawner_main, &pool) == 0;
+	pool_grow_locked(&pool, first);
+	pthread_mutex_unlock(&pool.grow_lock);
 
 	if (pool.started > 0) {
 		do {
@@ -377,8 +438,11 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 	FCGX_ShutdownPending();
 
 	pthread_mutex_lock(&pool.grow_lock);
-	started = pool.started;		/* no more can start now */
+	pthread_cond_signal(&pool.grow_wanted);
 	pthread_mutex_unlock(&pool.grow_lock);
+	if (pool.has_spawner)
+		pthread_join(pool.spawner, NULL);
+	started = pool.started;		/* no more can start now */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += cfg->shutdown_grace_s;
 	for (i = 0; i < started; i++) {
@@ -389,6 +453,8 @@ workers_run(int listen_fd, const struct config *cfg, int nthreads,
 			return -1;	/* the threads still use the pool */
 		}
 	}
+	linger_stop(pool.linger);
+	pthread_cond_destroy(&pool.grow_wanted);
 	pthread_attr_destroy(&pool.attr);
 	free(pool.threads);
 	return started == 0 ? -1 : 0;

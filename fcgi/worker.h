@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 struct config;
+struct keyring;
 
 /*
  * Sent by a worker process to itself when it has accepted the last
@@ -19,8 +20,10 @@ struct config;
 #define WORKER_RETIRE_SIGNAL	(SIGRTMIN)
 
 /*
- * Serves requests on listen_fd with up to nthreads threads (started as
- * concurrent requests need them) until SIGTERM or SIGINT, then stops
+ * Serves requests on listen_fd with up to nthreads threads (at first
+ * RELAY_MIN_THREADS, then more whenever fewer than RELAY_SPARE_THREADS
+ * are idle, started by a thread of the pool's own) until SIGTERM or
+ * SIGINT, then stops
  * accepting and gives in-flight requests up to the configured grace
  * period.  Must be called with FCGX_Init() done and
  * before any other thread exists (it sets the signal mask).
@@ -35,7 +38,7 @@ struct config;
  * Returns 0 after a clean drain, -1 if requests were still running at
  * the deadline or the pool could not start.
  */
-int workers_run(int listen_fd, const struct config *cfg, int nthreads,
-    pid_t supervisor);
+int workers_run(int listen_fd, const struct config *cfg,
+    struct keyring *keys, int nthreads, pid_t supervisor);
 
 #endif

@@ -17,10 +17,14 @@
 
 #include <libwebsockets.h>
 
+#include "fcgi/keyring.h"
 #include "fcgi/wsbridge.h"
 #include "policy/auth.h"
 #include "policy/config.h"
+#include "policy/dynbuf.h"
 #include "policy/error.h"
+#include "policy/headers.h"
+#include "policy/keys.h"
 #include "policy/realtime.h"
 #include "policy/xalloc.h"
 
@@ -46,8 +50,7 @@ struct side {
 	struct lws	*wsi;		/* NULL once closed */
 	struct msg	*head, *tail;
 	size_t		 queued;	/* payload bytes in the queue */
-	unsigned char	*rx;		/* the message being received from it */
-	size_t		 rxlen;
+	struct dynbuf	 rx;		/* the message being received from it */
 	bool		 rx_binary;
 	bool		 paused;	/* its reads are paused */
 	int		 close_code;	/* sent once its queue is drained */
@@ -57,7 +60,7 @@ struct side {
 
 struct bridge {
 	struct side	 client, upstream;
-	const char	*key_name;	/* static or owned by the config */
+	char		 key_name[KEYS_NAME_MAX + 1];
 	char		 model[128];
 	char		 host[300];	/* Host header for upstream */
 	time_t		 started, last_activity;
@@ -65,6 +68,7 @@ struct bridge {
 };
 
 static const struct config	*bcfg;
+static struct keyring		*bkeys;
 static volatile sig_atomic_t	 stopping;
 
 static void
@@ -100,20 +104,18 @@ refuse(struct lws *wsi, enum rerr e, const char *param)
 	return 1;
 }
 
-/*
- * Decides whether an upgrade may proceed: the path, the relay key (from
- * X-Relay-Key, Authorization, or the subprotocol list), the upstream key
- * and the model.  On RERR_OK, *key_name and model are set.
- */
+/* admit(), with the keys to check the presented key against. */
 static enum rerr
-admit(struct lws *wsi, const char **key_name, char *model, size_t modelsz,
+admit_with(struct lws *wsi, const struct keyset *keys,
+    char key_name[KEYS_NAME_MAX + 1], char *model, size_t modelsz,
     const char **param)
 {
 	char		 uri[256], auth[512], xkey[512], protos[1024];
 	char		 arg[160], subkey[512];
-	const char	*m, *k;
-	size_t		 klen;
-	enum rerr	 rc;
+	const char		*m, *k;
+	const struct key_entry	*key;
+	size_t			 klen;
+	enum rerr		 rc;
 
 	*param = NULL;
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
@@ -132,24 +134,52 @@ admit(struct lws *wsi, const char **key_name, char *model, size_t modelsz,
 	if (xkey[0] == '\0' && k != NULL && klen < sizeof(subkey)) {
 		memcpy(subkey, k, klen);
 		subkey[klen] = '\0';
-		rc = auth_check(bcfg, auth[0] ? auth : NULL, subkey, key_name);
+		rc = auth_check(bcfg, keys, auth[0] ? auth : NULL, subkey,
+		    &key);
+		explicit_bzero(subkey, sizeof(subkey));
 	} else
-		rc = auth_check(bcfg, auth[0] ? auth : NULL,
-		    xkey[0] ? xkey : NULL, key_name);
+		rc = auth_check(bcfg, keys, auth[0] ? auth : NULL,
+		    xkey[0] ? xkey : NULL, &key);
 	if (rc != RERR_OK)
 		return rc;
+	/* The bridge is no operation of the Actions document. */
+	if (key->limits.actions_only)
+		return RERR_ROUTE_NOT_ALLOWED;
+	snprintf(key_name, KEYS_NAME_MAX + 1, "%s", key->name);
 	if (bcfg->openai_api_key[0] == '\0')
 		return RERR_UPSTREAM_KEY_MISSING;
 	m = lws_get_urlarg_by_name(wsi, "model=", arg, sizeof(arg));
 	if (m == NULL || *m == '\0')
 		m = bcfg->realtime_model;
-	if (!realtime_model_allowed(bcfg->realtime_models, m) ||
+	if (!realtime_model_allowed(&bcfg->realtime_models, m) ||
 	    strlen(m) >= modelsz) {
 		*param = "model";
 		return RERR_UNSUPPORTED_MODEL;
 	}
+	if (!keys_model_allowed(key, m)) {
+		*param = "model";
+		return RERR_MODEL_NOT_ALLOWED;
+	}
 	snprintf(model, modelsz, "%s", m);
 	return RERR_OK;
+}
+
+/*
+ * Decides whether an upgrade may proceed: the path, the relay key (from
+ * X-Relay-Key, Authorization, or the subprotocol list), the upstream key
+ * and the model (RELAY_REALTIME_MODELS, then the key's own models=).
+ * On RERR_OK, key_name and model are set.
+ */
+static enum rerr
+admit(struct lws *wsi, char key_name[KEYS_NAME_MAX + 1], char *model,
+    size_t modelsz, const char **param)
+{
+	const struct keyset	*keys = keyring_acquire(bkeys);
+	enum rerr		 rc = admit_with(wsi, keys, key_name, model,
+	    modelsz, param);
+
+	keyring_release(bkeys, keys);
+	return rc;
 }
 
 static void
@@ -163,9 +193,7 @@ queue_free(struct side *s)
 	}
 	s->tail = NULL;
 	s->queued = 0;
-	free(s->rx);
-	s->rx = NULL;
-	s->rxlen = 0;
+	dynbuf_free(&s->rx);
 }
 
 /* Asks for side s to be closed with code once its queue is drained. */
@@ -199,6 +227,28 @@ bridge_maybe_free(struct bridge *b)
 	free(b);
 }
 
+/*
+ * wsi, one side of b, is gone: the other side is asked to close, and b
+ * freed once neither is left.  wsi forgets b first, so none of its later
+ * callbacks (WSI_DESTROY comes last) can reach a freed bridge.
+ */
+static void
+side_gone(struct bridge *b, struct lws *wsi, const char *upstream_why)
+{
+	lws_set_opaque_user_data(wsi, NULL);
+	if (wsi == b->client.wsi) {
+		b->client.wsi = NULL;
+		schedule_close(&b->upstream, CLOSE_GOING, "");
+	} else {
+		b->upstream.wsi = NULL;
+		/* Gone without a close frame: an upstream failure. */
+		if (b->close_code == 0)
+			b->close_code = CLOSE_UPSTREAM;
+		schedule_close(&b->client, CLOSE_UPSTREAM, upstream_why);
+	}
+	bridge_maybe_free(b);
+}
+
 static int
 connect_upstream(struct lws *wsi, struct bridge *b)
 {
@@ -218,7 +268,12 @@ connect_upstream(struct lws *wsi, struct bridge *b)
 	ci.path = t.path;
 	ci.host = b->host;
 	ci.origin = b->host;
-	ci.ssl_connection = t.tls ? LCCSCF_USE_SSL : 0;
+	/*
+	 * A redirect would be followed to any host, with the operator's key
+	 * sent again: the handshake fails instead.
+	 */
+	ci.ssl_connection = (t.tls ? LCCSCF_USE_SSL : 0) |
+	    LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 	ci.local_protocol_name = "realtime";
 	ci.opaque_user_data = b;
 	ci.pwsi = &b->upstream.wsi;
@@ -237,25 +292,26 @@ add_header(struct lws *wsi, const char *name, const char *value,
 static int
 append_upstream_headers(struct lws *wsi, unsigned char **p, size_t len)
 {
-	unsigned char	*end = *p + len - 1;
-	char		 bearer[1024];
-	int		 n;
+	struct operator_header	 h[OPERATOR_HEADERS_MAX];
+	unsigned char		*end = *p + len - 1;
+	char			 name[64], value[1024], *c;
+	size_t			 n, i;
+	int			 rc = 0, w;
 
-	n = snprintf(bearer, sizeof(bearer), "Bearer %s",
-	    bcfg->openai_api_key);
-	if (n < 0 || (size_t)n >= sizeof(bearer) ||
-	    add_header(wsi, "authorization:", bearer, p, end))
-		return -1;
-	if (bcfg->realtime_beta[0] &&
-	    add_header(wsi, "openai-beta:", bcfg->realtime_beta, p, end))
-		return -1;
-	if (bcfg->openai_organization[0] && add_header(wsi,
-	    "openai-organization:", bcfg->openai_organization, p, end))
-		return -1;
-	if (bcfg->openai_project[0] &&
-	    add_header(wsi, "openai-project:", bcfg->openai_project, p, end))
-		return -1;
-	return 0;
+	n = headers_operator(bcfg, bcfg->realtime_beta, h);
+	for (i = 0; i < n && rc == 0; i++) {
+		/* libwebsockets takes names in lower case, colon included. */
+		snprintf(name, sizeof(name), "%s:", h[i].name);
+		for (c = name; *c != '\0'; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		w = snprintf(value, sizeof(value), "%s%s", h[i].prefix,
+		    h[i].value);
+		rc = w < 0 || (size_t)w >= sizeof(value) ||
+		    add_header(wsi, name, value, p, end) ? -1 : 0;
+	}
+	explicit_bzero(value, sizeof(value));
+	return rc;
 }
 
 /*
@@ -269,11 +325,13 @@ receive(struct bridge *b, struct lws *wsi, struct side *from,
 	size_t		 max = (size_t)bcfg->realtime_ws_max_message;
 	struct msg	*m;
 
+	if (from->rx.cap == 0)		/* its first message: a zeroed side */
+		dynbuf_init(&from->rx, max);
 	if (lws_is_first_fragment(wsi)) {
-		from->rxlen = 0;
+		dynbuf_reset(&from->rx);
 		from->rx_binary = lws_frame_is_binary(wsi) != 0;
 	}
-	if (from->rxlen + len > max) {
+	if (dynbuf_add(&from->rx, in, len) == -1) {
 		lws_close_reason(wsi, CLOSE_TOO_BIG,
 		    (unsigned char *)"message too large", 17);
 		if (from == &b->client)
@@ -281,21 +339,17 @@ receive(struct bridge *b, struct lws *wsi, struct side *from,
 		schedule_close(to, CLOSE_TOO_BIG, "message too large");
 		return -1;
 	}
-	if (from->rx == NULL)
-		from->rx = xmalloc(max);
-	memcpy(from->rx + from->rxlen, in, len);
-	from->rxlen += len;
 	from->bytes += len;
 	b->last_activity = time(NULL);
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 		return 0;
 
-	m = xmalloc(sizeof(*m) + LWS_PRE + from->rxlen);
+	m = xmalloc(sizeof(*m) + LWS_PRE + from->rx.len);
 	m->next = NULL;
-	m->len = from->rxlen;
+	m->len = from->rx.len;
 	m->binary = from->rx_binary;
-	memcpy(m->buf + LWS_PRE, from->rx, from->rxlen);
-	from->rxlen = 0;
+	memcpy(m->buf + LWS_PRE, from->rx.buf, from->rx.len);
+	dynbuf_reset(&from->rx);
 	if (to->tail != NULL)
 		to->tail->next = m;
 	else
@@ -369,30 +423,32 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
 	struct bridge	*b = lws_get_opaque_user_data(wsi);
-	const char	*param, *key_name;
-	char		 model[128], why[124];
-	bool		 is_client = b != NULL && wsi == b->client.wsi;
+	const char	*param;
+	char		 key_name[KEYS_NAME_MAX + 1], model[128], why[124];
+	bool		 is_client;
 	size_t		 rlen;
 	enum rerr	 rc;
 
 	(void)user;
+	/* Only while wsi still belongs to a bridge: b is NULL otherwise. */
+	is_client = b != NULL && wsi == b->client.wsi;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		/* Anything but an upgrade to the one path. */
 		return refuse(wsi, RERR_NOT_FOUND, NULL) < 0 ? -1 :
 		    lws_http_transaction_completed(wsi);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		rc = admit(wsi, &key_name, model, sizeof(model), &param);
+		rc = admit(wsi, key_name, model, sizeof(model), &param);
 		return rc == RERR_OK ? 0 : refuse(wsi, rc, param);
 	case LWS_CALLBACK_ESTABLISHED:
 		b = xcalloc(1, sizeof(*b));
 		b->client.wsi = wsi;
 		b->started = b->last_activity = time(NULL);
 		lws_set_opaque_user_data(wsi, b);
-		rc = admit(wsi, &b->key_name, b->model, sizeof(b->model),
+		rc = admit(wsi, b->key_name, b->model, sizeof(b->model),
 		    &param);
 		if (rc != RERR_OK) {
-			b->key_name = "-";
+			snprintf(b->key_name, sizeof(b->key_name), "-");
 			b->close_code = CLOSE_POLICY;
 			lws_close_reason(wsi, CLOSE_POLICY,
 			    (unsigned char *)"refused", 7);
@@ -414,15 +470,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (b->upstream.head != NULL || b->upstream.close_code != 0)
 			lws_callback_on_writable(wsi);
 		return 0;
+	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+		/* Not reached with NO_FOLLOW_REDIRECT; refused all the same. */
+		return -1;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (b == NULL)
-			return 0;
-		b->upstream.wsi = NULL;
-		if (b->client.close_code == 0)
-			b->close_code = CLOSE_UPSTREAM;
-		schedule_close(&b->client, CLOSE_UPSTREAM,
-		    "upstream connection failed");
-		bridge_maybe_free(b);
+		if (b != NULL)
+			side_gone(b, wsi, "upstream connection failed");
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -468,21 +521,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (b == NULL)
-			return 0;
-		if (is_client) {
-			b->client.wsi = NULL;
-			schedule_close(&b->upstream, CLOSE_GOING, "");
-		} else {
-			b->upstream.wsi = NULL;
-			/* Gone without a close frame: an upstream failure. */
-			if (b->close_code == 0)
-				b->close_code = CLOSE_UPSTREAM;
-			schedule_close(&b->client, CLOSE_UPSTREAM,
-			    "upstream connection lost");
-		}
-		lws_set_opaque_user_data(wsi, NULL);
-		bridge_maybe_free(b);
+	/*
+	 * The last callback of every wsi; a pending upstream handshake that
+	 * libwebsockets gives up on (its timeout) ends here with no other.
+	 */
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (b != NULL)
+			side_gone(b, wsi, "upstream connection lost");
 		return 0;
 	default:
 		return 0;
@@ -496,7 +541,7 @@ static const struct lws_protocols protocols[] = {
 };
 
 int
-wsbridge_run(const char *addr, const struct config *cfg)
+wsbridge_run(const char *addr, const struct config *cfg, struct keyring *keys)
 {
 	struct lws_context_creation_info	 info;
 	struct lws_context			*ctx;
@@ -521,6 +566,7 @@ wsbridge_run(const char *addr, const struct config *cfg)
 	memcpy(host, addr, (size_t)(colon - addr));
 	host[colon - addr] = '\0';
 	bcfg = cfg;
+	bkeys = keys;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	memset(&info, 0, sizeof(info));

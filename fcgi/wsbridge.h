@@ -15,12 +15,14 @@
 #define FCGI_WSBRIDGE_H
 
 struct config;
+struct keyring;
 
 /*
  * Serves on addr ("127.0.0.1:PORT") until SIGTERM or SIGINT.  cfg stays
  * the caller's and must outlive the call.  Returns 0 after a clean stop,
  * 1 if it cannot listen, 78 (EX_CONFIG) if the bridge is not enabled.
  */
-int wsbridge_run(const char *addr, const struct config *cfg);
+int wsbridge_run(const char *addr, const struct config *cfg,
+    struct keyring *keys);
 
 #endif
