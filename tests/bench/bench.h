@@ -65,11 +65,13 @@ struct wrk_result {
 
 /*
  * Runs wrk with tests/bench/post.lua (a ~1 KB JSON POST to path with the
- * relay key and a few headers the relay must filter) against base_url
- * for seconds, with threads and connections.  Fills r.
+ * relay key and a few headers the relay must filter; with method "GET"
+ * the same headers and no body) against base_url for seconds, with
+ * threads and connections.  Fills r.
  */
-void wrk_run(const char *lua, const char *base_url, const char *path,
-    int threads, int connections, int seconds, struct wrk_result *r);
+void wrk_run(const char *lua, const char *base_url, const char *method,
+    const char *path, int threads, int connections, int seconds,
+    struct wrk_result *r);
 
 /* ---- bench_mem.c: the relay's processes and their memory ---- */
 

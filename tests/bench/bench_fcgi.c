@@ -193,7 +193,7 @@ fcgi_call(const struct wbuf *req, int port)
 	}
 	head[headlen] = '\0';
 	if (ended && strncmp(head, "Status: ", 8) == 0)
-		status = atoi(head + 8);
+		status = (int)strtol(head + 8, NULL, 10);
 out:
 	close(fd);
 	return status;

@@ -242,7 +242,7 @@ parse_head(struct conn *c, size_t len)
 		size_t	l = (size_t)(eol - p);
 
 		if (l > 15 && strncasecmp(p, "Content-Length:", 15) == 0)
-			c->body_left = atoll(p + 15);
+			c->body_left = strtoll(p + 15, NULL, 10);
 		else if (l > 7 && strncasecmp(p, "Accept:", 7) == 0 &&
 		    memmem(p, l, "text/event-stream", 17) != NULL)
 			c->want_sse = true;

@@ -13,8 +13,9 @@
 #include "tests/bench/bench.h"
 
 void
-wrk_run(const char *lua, const char *base_url, const char *path,
-    int threads, int connections, int seconds, struct wrk_result *r)
+wrk_run(const char *lua, const char *base_url, const char *method,
+    const char *path, int threads, int connections, int seconds,
+    struct wrk_result *r)
 {
 	char	 url[256], t[16], c[16], d[16], line[512];
 	char	 out[] = "/tmp/relay-bench-wrk-XXXXXX";
@@ -41,6 +42,7 @@ wrk_run(const char *lua, const char *base_url, const char *path,
 	}
 	if (pid == 0) {
 		dup2(fd, 1);
+		setenv("BENCH_METHOD", method, 1);
 		setenv("BENCH_PATH", path, 1);
 		setenv("BENCH_BODY", bench_post_body(), 1);
 		setenv("BENCH_KEY", BENCH_RELAY_KEY, 1);

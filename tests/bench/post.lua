@@ -1,13 +1,17 @@
--- wrk script for make bench: one relayed JSON POST, repeated.
+-- wrk script for make bench: one relayed JSON POST (or, with BENCH_METHOD
+-- GET, the same headers without a body), repeated.
 -- The body (about 1 KB) and the relay key come from the driver
 -- (tests/bench/bench_wrk.c) in BENCH_BODY and BENCH_KEY, so wrk and the
 -- FastCGI client under callgrind send the same request.  Besides the
 -- headers the relay forwards, it carries some the relay must drop
 -- (cookie, forwarding, user agent), so the header filter does its work.
 
-wrk.method = "POST"
+wrk.method = os.getenv("BENCH_METHOD") or "POST"
 wrk.path = os.getenv("BENCH_PATH") or "/v1/embeddings"
-wrk.body = os.getenv("BENCH_BODY") or "{}"
+-- The same request without a body, for GET /health.
+if wrk.method == "POST" then
+   wrk.body = os.getenv("BENCH_BODY") or "{}"
+end
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "")

@@ -6,6 +6,7 @@
 
 #include "tests/fake_upstream/fake_codec.h"
 #include "tests/fake_upstream/fake_control.h"
+#include "tests/fake_upstream/fake_io.h"
 #include "tests/fake_upstream/fake_record.h"
 #include "tests/fake_upstream/fake_script.h"
 #include "tests/fake_upstream/fake_store.h"
@@ -123,6 +124,16 @@ int control_handle(struct http_conn *c, const struct http_request *req,
 		record_clear();
 		script_clear();
 		store_clear();
+		io_release_clear();
+		return send_ok(c, req);
+	}
+	if (strcmp(name, "release") == 0) {
+		/* One held step of a scripted answer goes on (io_hold). */
+		if (!is_post) {
+			want = "POST";
+			goto wrong_method;
+		}
+		io_release();
 		return send_ok(c, req);
 	}
 	if (strcmp(name, "files") == 0) {

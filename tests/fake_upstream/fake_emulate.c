@@ -9,6 +9,7 @@
 #include "tests/fake_upstream/fake_codec.h"
 #include "tests/fake_upstream/fake_emulate.h"
 #include "tests/fake_upstream/fake_io.h"
+#include "tests/fake_upstream/fake_sse.h"
 #include "tests/fake_upstream/fake_store.h"
 
 /* Parts beyond this many are parsed (and recorded) but not looked at. */
@@ -207,6 +208,8 @@ struct emul_capture *emul_capture_new(const struct http_request *req,
 		keep = "data";
 	else if (strcmp(req->path, "/v1/images/edits") != 0 &&
 		 strcmp(req->path, "/v1/images/variations") != 0 &&
+		 strcmp(req->path, "/v1/audio/transcriptions") != 0 &&
+		 strcmp(req->path, "/v1/audio/translations") != 0 &&
 		 strcmp(req->path, "/v1/videos") != 0 &&
 		 !match(req->path, "/v1/videos/*/remix", caps))
 		return NULL;
@@ -618,57 +621,115 @@ static int uploads_complete(struct respond_ctx *ctx, const char *id)
 
 /* ---- images ---- */
 
-/* A 1x1 RGBA PNG, made for this file. */
-static const unsigned char tiny_png[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00,
-	0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
-	0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89,
-	0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63,
-	0x10, 0x58, 0x5c, 0xff, 0x1f, 0x00, 0x04, 0x2b, 0x02, 0x32, 0x10,
-	0x3d, 0xbf, 0x82, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
-	0xae, 0x42, 0x60, 0x82,
-};
-
+/*
+ * Answers as gpt-image-1 does: always base64, with the size, quality,
+ * format and usage beside it.  Each image is deterministic for its
+ * prompt, size and index, so the same request always draws the same
+ * bytes: a tenth of a byte per pixel (1024x1024 gives 104,857 bytes,
+ * 139,812 characters of base64, more than an Action's answer can carry)
+ * behind the output format's signature.
+ */
 enum image_kind { IMAGE_GENERATION, IMAGE_EDIT, IMAGE_VARIATION };
+
+static size_t image_bytes_for(const char *size)
+{
+	long w = 0, h = 0;
+
+	if (size == NULL || strcmp(size, "auto") == 0 ||
+	    sscanf(size, "%ldx%ld", &w, &h) != 2 || w < 64 || h < 64 ||
+	    w > 4096 || h > 4096)
+		w = h = 1024;
+	return (size_t)(w * h / 10);
+}
 
 static int images(struct respond_ctx *ctx, enum image_kind kind)
 {
-	json_object *r, *data, *nv;
+	static const unsigned char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+	static const unsigned char jpeg[] = "\xff\xd8\xff\xe0\0\x10JFIF";
+	static const unsigned char webp[] = "RIFF\0\0\0\0WEBPVP8 ";
+	const char *prompt, *size, *format, *quality, *model;
+	const unsigned char *magic = png;
+	size_t magic_len = sizeof(png) - 1, nbytes;
+	json_object *r, *data, *nv, *usage;
 	long long n = 1;
-	char *b64;
+	char seed[64];
 	int rc;
 
 	if (kind == IMAGE_GENERATION) {
 		if (ctx->req_json == NULL)
 			return bad_json(ctx);
+		if ((prompt = jstr(ctx->req_json, "prompt")) == NULL)
+			return missing(ctx, "prompt");
 		if (json_object_object_get_ex(ctx->req_json, "n", &nv) &&
 		    json_object_is_type(nv, json_type_int))
 			n = json_object_get_int64(nv);
+		size = jstr(ctx->req_json, "size");
+		format = jstr(ctx->req_json, "output_format");
+		quality = jstr(ctx->req_json, "quality");
+		model = jstr(ctx->req_json, "model");
 	} else {
 		if (need_multipart(ctx, &rc) < 0)
 			return rc;
 		if (part_find(ctx->capture, "image") == NULL &&
 		    part_find(ctx->capture, "image[]") == NULL)
 			return missing(ctx, "image");
-		if (kind == IMAGE_EDIT && part_value(ctx->capture, "prompt") == NULL)
+		prompt = part_value(ctx->capture, "prompt");
+		if (kind == IMAGE_EDIT && prompt == NULL)
 			return missing(ctx, "prompt");
+		if (prompt == NULL)
+			prompt = "variation";
 		if (!parse_int(part_value(ctx->capture, "n"), &n))
 			n = 1;
+		size = part_value(ctx->capture, "size");
+		format = part_value(ctx->capture, "output_format");
+		quality = part_value(ctx->capture, "quality");
+		model = part_value(ctx->capture, "model");
 	}
 	if (n < 1 || n > IMAGES_N_MAX)
 		n = 1;
-	b64 = base64_encode(tiny_png, sizeof(tiny_png));
+	if (format != NULL && strcmp(format, "jpeg") == 0) {
+		magic = jpeg;
+		magic_len = sizeof(jpeg) - 1;
+	} else if (format != NULL && strcmp(format, "webp") == 0) {
+		magic = webp;
+		magic_len = sizeof(webp) - 1;
+	} else {
+		format = "png";
+	}
+	nbytes = image_bytes_for(size);
 	r = json_object_new_object();
 	data = json_object_new_array();
 	for (long long i = 0; i < n; i++) {
 		json_object *img = json_object_new_object();
+		char *bytes, *b64;
 
+		snprintf(seed, sizeof(seed), "%s#%lld", size ? size : "auto", i);
+		bytes = made_up_bytes(prompt, seed, (const char *)magic,
+				      magic_len, nbytes);
+		b64 = base64_encode(bytes, nbytes);
 		json_object_object_add(img, "b64_json", json_object_new_string(b64));
+		if (model != NULL && strcmp(model, "dall-e-3") == 0)
+			json_object_object_add(img, "revised_prompt",
+					       json_object_new_string(prompt));
 		json_object_array_add(data, img);
+		free(b64);
+		free(bytes);
 	}
-	free(b64);
+	usage = json_object_new_object();
+	json_object_object_add(usage, "input_tokens", json_object_new_int64(50));
+	json_object_object_add(usage, "output_tokens",
+			       json_object_new_int64(1056 * n));
+	json_object_object_add(usage, "total_tokens",
+			       json_object_new_int64(50 + 1056 * n));
 	json_object_object_add(r, "created", json_object_new_int64(io_now_ms() / 1000));
+	json_object_object_add(r, "background", json_object_new_string("opaque"));
 	json_object_object_add(r, "data", data);
+	json_object_object_add(r, "output_format", json_object_new_string(format));
+	json_object_object_add(r, "quality",
+			       json_object_new_string(quality ? quality : "high"));
+	json_object_object_add(r, "size",
+			       json_object_new_string(size ? size : "1024x1024"));
+	json_object_object_add(r, "usage", usage);
 	return respond_json(ctx, 200, r);
 }
 
@@ -791,6 +852,218 @@ static int container_content(struct respond_ctx *ctx, const char *cid,
 	return rc;
 }
 
+/* ---- audio and moderations ---- */
+
+/* The transcript of an upload: what it was, so tests see it arrived. */
+static char *transcript_text(const struct emul_part *file)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "Transcript of %s (%llu bytes).", file->filename,
+		   (unsigned long long)file->length);
+	return b.data;
+}
+
+/* Token usage; typed as transcriptions have it ("type": "tokens"). */
+static json_object *audio_usage(int typed)
+{
+	json_object *u = json_object_new_object();
+
+	if (typed)
+		json_object_object_add(u, "type", json_object_new_string("tokens"));
+	json_object_object_add(u, "input_tokens", json_object_new_int(AUDIO_INPUT_TOKENS));
+	json_object_object_add(u, "output_tokens", json_object_new_int(AUDIO_OUTPUT_TOKENS));
+	json_object_object_add(u, "total_tokens",
+			       json_object_new_int(AUDIO_INPUT_TOKENS + AUDIO_OUTPUT_TOKENS));
+	return u;
+}
+
+static int send_text(struct respond_ctx *ctx, const char *text)
+{
+	return send_bytes(ctx, "text/plain; charset=utf-8", text, strlen(text));
+}
+
+/*
+ * The transcript as three transcript.text.delta events (its thirds) and
+ * transcript.text.done with the usage, as gpt-4o-transcribe streams.
+ */
+static int transcript_stream(struct respond_ctx *ctx, const char *text)
+{
+	json_object *ev[4];
+	size_t len = strlen(text), cut[4] = { 0, len / 3, 2 * len / 3, len };
+	int rc;
+
+	for (int i = 0; i < 3; i++) {
+		ev[i] = json_object_new_object();
+		json_object_object_add(ev[i], "type",
+				       json_object_new_string("transcript.text.delta"));
+		json_object_object_add(ev[i], "delta", json_object_new_string_len(
+			text + cut[i], (int)(cut[i + 1] - cut[i])));
+	}
+	ev[3] = json_object_new_object();
+	json_object_object_add(ev[3], "type", json_object_new_string("transcript.text.done"));
+	json_object_object_add(ev[3], "text", json_object_new_string(text));
+	json_object_object_add(ev[3], "usage", audio_usage(1));
+	rc = sse_send_events(ctx, ev, 4, AUDIO_EVENT_INTERVAL_MS);
+	for (int i = 0; i < 4; i++)
+		json_object_put(ev[i]);
+	return rc;
+}
+
+/* POST /v1/audio/transcriptions and /translations (translate set). */
+static int audio_transcribe(struct respond_ctx *ctx, int translate)
+{
+	const struct emul_part *file;
+	const char *format, *stream;
+	json_object *r;
+	char *text;
+	int rc;
+
+	if (need_multipart(ctx, &rc) < 0)
+		return rc;
+	file = part_find(ctx->capture, "file");
+	if (file == NULL)
+		return missing(ctx, "file");
+	if (file->filename == NULL)
+		return send_error(ctx, 400, "file",
+			"'file' must be a file upload: its part has no filename.");
+	if (part_value(ctx->capture, "model") == NULL)
+		return missing(ctx, "model");
+	format = part_value(ctx->capture, "response_format");
+	stream = part_value(ctx->capture, "stream");
+	text = transcript_text(file);
+	if (!translate && stream != NULL && strcmp(stream, "true") == 0) {
+		rc = transcript_stream(ctx, text);
+	} else if (format != NULL && (strcmp(format, "text") == 0 ||
+		   strcmp(format, "srt") == 0 || strcmp(format, "vtt") == 0)) {
+		rc = send_text(ctx, text);
+	} else {
+		r = json_object_new_object();
+		if (format != NULL && strcmp(format, "verbose_json") == 0) {
+			json_object_object_add(r, "task", json_object_new_string(
+				translate ? "translate" : "transcribe"));
+			json_object_object_add(r, "language", json_object_new_string(
+				translate ? "english" : "en"));
+			json_object_object_add(r, "duration", json_object_new_double(1.5));
+			json_object_object_add(r, "segments", json_object_new_array());
+		}
+		json_object_object_add(r, "text", json_object_new_string(text));
+		if (!translate)
+			json_object_object_add(r, "usage", audio_usage(1));
+		rc = respond_json(ctx, 200, r);
+	}
+	free(text);
+	return rc;
+}
+
+/* n bytes of speech, as fake_emulate.h describes them. */
+static char *speech_bytes(size_t n)
+{
+	char *p = xmalloc(n ? n : 1);
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (char)((i * 31 + 7) % 251);
+	return p;
+}
+
+static const char *speech_type(const char *format)
+{
+	static const char *const types[][2] = {
+		{ "mp3", "audio/mpeg" }, { "opus", "audio/opus" },
+		{ "aac", "audio/aac" }, { "flac", "audio/flac" },
+		{ "wav", "audio/wav" }, { "pcm", "audio/pcm" },
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(format, types[i][0]) == 0)
+			return types[i][1];
+	return NULL;
+}
+
+/* POST /v1/audio/speech: the bytes, or with stream_format sse events. */
+static int audio_speech(struct respond_ctx *ctx)
+{
+	json_object *j = ctx->req_json, *voice, *ev[3];
+	const char *input, *format, *ctype, *sf;
+	size_t n;
+	char *bytes, *b64;
+	int rc;
+
+	if (j == NULL)
+		return bad_json(ctx);
+	if ((input = jstr(j, "input")) == NULL)
+		return missing(ctx, "input");
+	if (!json_object_object_get_ex(j, "voice", &voice) || voice == NULL)
+		return missing(ctx, "voice");
+	if (jstr(j, "model") == NULL)
+		return missing(ctx, "model");
+	format = jstr(j, "response_format");
+	ctype = speech_type(format ? format : "mp3");
+	if (ctype == NULL)
+		return send_error(ctx, 400, "response_format",
+			"Invalid value for 'response_format'.");
+	n = SPEECH_BYTES_BASE + SPEECH_BYTES_PER_CHAR * strlen(input);
+	bytes = speech_bytes(n);
+	sf = jstr(j, "stream_format");
+	if (sf == NULL || strcmp(sf, "sse") != 0) {
+		rc = send_bytes(ctx, ctype, bytes, n);
+		free(bytes);
+		return rc;
+	}
+	/* Two deltas (the halves, base64) and the done event. */
+	for (int i = 0; i < 2; i++) {
+		ev[i] = json_object_new_object();
+		b64 = base64_encode(bytes + i * (n / 2), i == 0 ? n / 2 : n - n / 2);
+		json_object_object_add(ev[i], "type",
+				       json_object_new_string("speech.audio.delta"));
+		json_object_object_add(ev[i], "audio", json_object_new_string(b64));
+		free(b64);
+	}
+	ev[2] = json_object_new_object();
+	json_object_object_add(ev[2], "type", json_object_new_string("speech.audio.done"));
+	json_object_object_add(ev[2], "usage", audio_usage(0));
+	rc = sse_send_events(ctx, ev, 3, AUDIO_EVENT_INTERVAL_MS);
+	for (int i = 0; i < 3; i++)
+		json_object_put(ev[i]);
+	free(bytes);
+	return rc;
+}
+
+/* POST /v1/moderations: one unflagged result per input. */
+static int moderations(struct respond_ctx *ctx)
+{
+	json_object *j = ctx->req_json, *input, *r, *results;
+	size_t n = 1;
+	const char *model;
+
+	if (j == NULL)
+		return bad_json(ctx);
+	if (!json_object_object_get_ex(j, "input", &input) || input == NULL)
+		return missing(ctx, "input");
+	if (json_object_is_type(input, json_type_array))
+		n = json_object_array_length(input);
+	model = jstr(j, "model");
+	r = json_object_new_object();
+	results = json_object_new_array();
+	json_object_object_add(r, "id", json_object_new_string("modr-fake"));
+	json_object_object_add(r, "model", json_object_new_string(
+		model ? model : "omni-moderation-latest"));
+	for (size_t i = 0; i < n; i++) {
+		json_object *res = json_object_new_object();
+		json_object *cats = json_object_new_object();
+		json_object *scores = json_object_new_object();
+
+		json_object_object_add(cats, "violence", json_object_new_boolean(0));
+		json_object_object_add(scores, "violence", json_object_new_double(0.001));
+		json_object_object_add(res, "flagged", json_object_new_boolean(0));
+		json_object_object_add(res, "categories", cats);
+		json_object_object_add(res, "category_scores", scores);
+		json_object_array_add(results, res);
+	}
+	json_object_object_add(r, "results", results);
+	return respond_json(ctx, 200, r);
+}
+
 int emul_respond(struct respond_ctx *ctx, int *rc)
 {
 	const char *path = ctx->req->path, *m = ctx->req->method;
@@ -840,6 +1113,14 @@ int emul_respond(struct respond_ctx *ctx, int *rc)
 		*rc = videos_content(ctx, caps[0]);
 	else if (match(path, "/v1/containers/*/files/*/content", caps) && get)
 		*rc = container_content(ctx, caps[0], caps[1]);
+	else if (strcmp(path, "/v1/audio/transcriptions") == 0 && post)
+		*rc = audio_transcribe(ctx, 0);
+	else if (strcmp(path, "/v1/audio/translations") == 0 && post)
+		*rc = audio_transcribe(ctx, 1);
+	else if (strcmp(path, "/v1/audio/speech") == 0 && post)
+		*rc = audio_speech(ctx);
+	else if (strcmp(path, "/v1/moderations") == 0 && post)
+		*rc = moderations(ctx);
 	else
 		return 0;
 	return 1;

@@ -7,9 +7,22 @@
 
 /*
  * A small stateful emulation of OpenAI's Files, Uploads, Images, Videos
- * and container-file-content endpoints (state in fake_store.c). It only
- * ever answers when no script is queued: scripts still come first.
+ * and container-file-content endpoints (state in fake_store.c), and of
+ * audio and moderations. It only ever answers when no script is queued:
+ * scripts still come first.
  */
+
+/*
+ * Audio as the tests know it: a transcript reports the upload's file
+ * name and length, with this usage; streams are paced this far apart;
+ * speech is SPEECH_BYTES_BASE + SPEECH_BYTES_PER_CHAR * strlen(input)
+ * bytes, byte i being (i * 31 + 7) mod 251.
+ */
+#define AUDIO_INPUT_TOKENS	14
+#define AUDIO_OUTPUT_TOKENS	9
+#define AUDIO_EVENT_INTERVAL_MS	100
+#define SPEECH_BYTES_BASE	1000
+#define SPEECH_BYTES_PER_CHAR	10
 
 /*
  * What an emulated multipart request carried: each part's name, filename

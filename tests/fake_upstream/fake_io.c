@@ -9,6 +9,8 @@
 #include "tests/fake_upstream/fake_io.h"
 
 static int stop_pipe[2] = { -1, -1 };
+/* One byte per release not yet taken; both ends non-blocking. */
+static int release_pipe[2] = { -1, -1 };
 /* Each connection has its own thread, so a per-thread pace is per answer. */
 static _Thread_local long trickle_ms;
 /* Lock-free, so both the signal handler and every thread may use it. */
@@ -16,7 +18,9 @@ static atomic_int stop_flag;
 
 int io_init(void)
 {
-	return pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK);
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	return pipe2(release_pipe, O_CLOEXEC | O_NONBLOCK);
 }
 
 void io_free(void)
@@ -25,6 +29,9 @@ void io_free(void)
 		if (stop_pipe[i] >= 0)
 			close(stop_pipe[i]);
 		stop_pipe[i] = -1;
+		if (release_pipe[i] >= 0)
+			close(release_pipe[i]);
+		release_pipe[i] = -1;
 	}
 }
 
@@ -156,6 +163,47 @@ void io_wait_peer_close(int fd)
 	 * wake us (we read nothing more), only its close or reset does.
 	 */
 	(void)io_wait(fd, POLLRDHUP, -1);
+}
+
+void io_release(void)
+{
+	char c = 'r';
+
+	/* A full pipe holds 64 Ki releases: more than any test makes. */
+	if (write(release_pipe[1], &c, 1) < 0) {
+		/* Nothing to do: the release is lost, a hold stays held. */
+	}
+}
+
+void io_release_clear(void)
+{
+	char buf[256];
+
+	while (read(release_pipe[0], buf, sizeof(buf)) > 0)
+		continue;
+}
+
+int io_hold(int fd)
+{
+	struct pollfd p[3] = {
+		{ stop_pipe[0], POLLIN, 0 },
+		{ release_pipe[0], POLLIN, 0 },
+		{ fd, POLLRDHUP, 0 },
+	};
+	char c;
+
+	for (;;) {
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (io_stopping() || (p[0].revents & POLLIN) || p[2].revents)
+			return -1;
+		/* Another held answer may take the byte first: wait again. */
+		if ((p[1].revents & POLLIN) && read(release_pipe[0], &c, 1) == 1)
+			return 0;
+	}
 }
 
 static int64_t clock_ms(clockid_t id)

@@ -43,6 +43,22 @@ void io_reset_on_close(int fd);
 /* Returns once the peer has closed (or reset) fd, or a stop is requested. */
 void io_wait_peer_close(int fd);
 
+/*
+ * Held steps of scripted answers (a stream's next event, the rest of a
+ * body) go on only when a test releases them, so a test orders what
+ * upstream sends against what the client has seen instead of against
+ * the clock.  io_release lets one held step go (any answer's: the first
+ * to take it); io_release_clear drops releases no step has taken.
+ */
+void io_release(void);
+void io_release_clear(void);
+/*
+ * Holds the calling answer until a release is taken (0), or the peer
+ * has closed fd or a stop is requested (-1).  Nothing is read from fd
+ * meanwhile.
+ */
+int io_hold(int fd);
+
 /* Wall-clock milliseconds since the epoch. */
 int64_t io_now_ms(void);
 /* Monotonic milliseconds, for durations. */

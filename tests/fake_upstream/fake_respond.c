@@ -48,17 +48,20 @@ static uint64_t pattern_fnv(uint64_t n)
 	return h;
 }
 
-/* Writes the first n pattern bytes. Returns 0, or -1 if the peer is gone. */
-static int pattern_send(struct respond_ctx *ctx, uint64_t n)
+/*
+ * Writes the pattern bytes at offsets from..to-1. Returns 0, or -1 if
+ * the peer is gone.
+ */
+static int pattern_send(struct respond_ctx *ctx, uint64_t from, uint64_t to)
 {
-	uint64_t off = 0;
+	uint64_t off = from;
 
-	while (off < n) {
+	while (off < to) {
 		size_t len;
 		const unsigned char *p = pattern_at(off, &len);
 
-		if (len > n - off)
-			len = (size_t)(n - off);
+		if (len > to - off)
+			len = (size_t)(to - off);
 		if (io_write_all(ctx->conn->fd, p, len) < 0)
 			return -1;
 		off += len;
@@ -182,8 +185,14 @@ static int respond_large(struct respond_ctx *ctx, const struct script *s)
 		return -1;
 	if (!has_body)
 		return keep ? 0 : -1;
-	if (pattern_send(ctx, send_n) < 0)
+	if (s->hold_after_bytes >= 0 && (uint64_t)s->hold_after_bytes < send_n) {
+		if (pattern_send(ctx, 0, (uint64_t)s->hold_after_bytes) < 0 ||
+		    io_hold(ctx->conn->fd) < 0 ||
+		    pattern_send(ctx, (uint64_t)s->hold_after_bytes, send_n) < 0)
+			return -1;
+	} else if (pattern_send(ctx, 0, send_n) < 0) {
 		return -1;
+	}
 	if (chunked && !cut && io_write_all(ctx->conn->fd, "\r\n0\r\n\r\n", 7) < 0)
 		return -1;
 	return keep ? 0 : -1;
@@ -215,7 +224,7 @@ static int respond_truncated(struct respond_ctx *ctx, const struct script *s)
 		if (io_write_all(ctx->conn->fd, s->body, (size_t)r) == 0)
 			ctx->bytes += r;
 	} else {
-		(void)pattern_send(ctx, r);
+		(void)pattern_send(ctx, 0, r);
 	}
 	return -1;
 }
@@ -277,6 +286,8 @@ static int respond_scripted(struct respond_ctx *ctx, const struct script *s)
 			.fail_after = s->sse_fail_after,
 			.stall_after = s->sse_stall_after,
 			.stall_ms = s->sse_stall_ms,
+			.hold_after = s->sse_hold_after,
+			.lockstep = s->sse_lockstep,
 			.done = s->sse_done,
 			.style = s->sse_style,
 			.full_shape = 0,
@@ -323,6 +334,18 @@ static int request_streams(const struct respond_ctx *ctx)
 
 	return ctx->req_json != NULL &&
 	       json_object_object_get_ex(ctx->req_json, "stream", &v) &&
+	       json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+/* stream_options.include_usage is true. */
+static int request_includes_usage(const struct respond_ctx *ctx)
+{
+	json_object *o, *v;
+
+	return ctx->req_json != NULL &&
+	       json_object_object_get_ex(ctx->req_json, "stream_options", &o) &&
+	       json_object_object_get_ex(o, "include_usage", &v) &&
 	       json_object_is_type(v, json_type_boolean) &&
 	       json_object_get_boolean(v);
 }
@@ -542,10 +565,12 @@ int respond_default(struct respond_ctx *ctx)
 			.interval_ms = 50,
 			.fail_after = -1,
 			.stall_after = -1,
+			.hold_after = -1,
 			.done = 1,
 			.style = is_chat ? SCRIPT_STYLE_CHAT : SCRIPT_STYLE_RESPONSES,
 			.full_shape = 1,
 			.model = request_model(ctx, "gpt-4o-mini"),
+			.include_usage = is_chat && request_includes_usage(ctx),
 		};
 
 		return sse_run(ctx, &plan);

@@ -152,7 +152,7 @@ static int parse_sse(struct script *s, json_object *sse, char *err,
 {
 	static const char *const known[] = {
 		"events", "interval_ms", "fail_after", "stall_after",
-		"stall_ms", "done", "style", NULL
+		"stall_ms", "hold_after", "lockstep", "done", "style", NULL
 	};
 	int64_t v;
 	json_object *style;
@@ -168,6 +168,7 @@ static int parse_sse(struct script *s, json_object *sse, char *err,
 	s->sse_interval_ms = 50;
 	s->sse_fail_after = -1;
 	s->sse_stall_after = -1;
+	s->sse_hold_after = -1;
 	s->sse_done = 1;
 	v = 0;
 	switch (get_count(sse, "events", 0, &v, err, errlen)) {
@@ -190,7 +191,12 @@ static int parse_sse(struct script *s, json_object *sse, char *err,
 	case -1: return -1;
 	case 1: s->sse_stall_ms = clamp_long(v);
 	}
-	if (get_bool(sse, "done", &s->sse_done, err, errlen) < 0)
+	switch (get_count(sse, "hold_after", 0, &v, err, errlen)) {
+	case -1: return -1;
+	case 1: s->sse_hold_after = clamp_long(v);
+	}
+	if (get_bool(sse, "lockstep", &s->sse_lockstep, err, errlen) < 0 ||
+	    get_bool(sse, "done", &s->sse_done, err, errlen) < 0)
 		return -1;
 	if (json_object_object_get_ex(sse, "style", &style)) {
 		const char *name = json_object_get_string(style);
@@ -260,7 +266,9 @@ static int parse_faults(struct script *s, json_object *obj, char *err,
 	    get_count(obj, "pad_header_line_bytes", 16,
 		      &s->pad_header_line_bytes, err, errlen) < 0 ||
 	    get_bool(obj, "chunked", &s->chunked, err, errlen) < 0 ||
-	    get_bool(obj, "rst", &s->rst, err, errlen) < 0)
+	    get_bool(obj, "rst", &s->rst, err, errlen) < 0 ||
+	    get_count(obj, "hold_after_bytes", 0, &s->hold_after_bytes, err,
+		      errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -273,7 +281,7 @@ static int parse_script(struct script *s, json_object *obj, char *err,
 		"delay_ms", "hang", "close", "reset_after_bytes",
 		"large_body_bytes", "sse", "times", "trickle_ms", "raw",
 		"pad_header_bytes", "pad_header_line_bytes", "chunked", "rst",
-		NULL
+		"hold_after_bytes", NULL
 	};
 	json_object *v;
 	int64_t n = 0;
@@ -287,6 +295,7 @@ static int parse_script(struct script *s, json_object *obj, char *err,
 	s->status = 200;
 	s->reset_after_bytes = -1;
 	s->large_body_bytes = -1;
+	s->hold_after_bytes = -1;
 	s->pad_header_line_bytes = 1000;
 	s->times = 1;
 	if (json_object_object_get_ex(obj, "status", &v)) {

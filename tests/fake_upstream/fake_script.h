@@ -33,7 +33,9 @@ struct script {
 	 * truncated body is framed with Transfer-Encoding: chunked (a
 	 * truncated one ends inside a chunk).  rst: where the answer ends
 	 * early (close, reset_after_bytes, an SSE fail_after) the connection
-	 * is reset (RST) rather than closed.
+	 * is reset (RST) rather than closed.  hold_after_bytes: a large
+	 * body holds after this many bytes until a test releases it
+	 * (POST /__fake/release) or the client leaves.
 	 */
 	long trickle_ms;
 	char *raw;			/* NULL: off */
@@ -42,12 +44,15 @@ struct script {
 	int64_t pad_header_line_bytes;
 	int chunked;
 	int rst;
+	int64_t hold_after_bytes;	/* -1: off */
 	int sse;
 	long sse_events;
 	long sse_interval_ms;
 	long sse_fail_after;		/* -1: off */
 	long sse_stall_after;		/* -1: off */
 	long sse_stall_ms;
+	long sse_hold_after;		/* -1: off */
+	int sse_lockstep;
 	int sse_done;
 	enum script_style sse_style;
 	long times;			/* uses left; -1 = until reset */

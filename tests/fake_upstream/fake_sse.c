@@ -90,6 +90,8 @@ static json_object *chat_event(const struct respond_ctx *ctx,
 			       last ? json_object_new_string("stop") : NULL);
 	json_object_array_add(choices, choice);
 	json_object_object_add(e, "choices", choices);
+	if (plan->include_usage)
+		json_object_object_add(e, "usage", NULL);
 	json_object_object_add(e, "t_ms", json_object_new_int64(io_now_ms()));
 	return e;
 }
@@ -113,14 +115,53 @@ static int write_event(struct respond_ctx *ctx, int chunked, const char *text,
 	return rc;
 }
 
+/*
+ * Writes e (which it puts) as one "data:" event, after what b holds
+ * already (an "event:" line, or nothing).
+ */
+static int send_json(struct respond_ctx *ctx, int chunked, struct buf *b,
+		     json_object *e)
+{
+	size_t len;
+	const char *json = json_plain(e, &len);
+	int rc;
+
+	buf_puts(b, "data: ");
+	buf_append(b, json, len);
+	buf_puts(b, "\n\n");
+	json_object_put(e);
+	rc = write_event(ctx, chunked, b->data, b->len);
+	buf_free(b);
+	return rc;
+}
+
+/* The chat stream's usage chunk: no choices, the call's usage. */
+static int send_usage_chunk(struct respond_ctx *ctx,
+			    const struct sse_plan *plan, int chunked)
+{
+	json_object *e = json_object_new_object();
+	json_object *usage = json_object_new_object();
+	struct buf b = { 0 };
+
+	json_object_object_add(e, "id", id_string("chatcmpl-fake_", ctx->id));
+	json_object_object_add(e, "object", json_object_new_string("chat.completion.chunk"));
+	json_object_object_add(e, "model", json_object_new_string(plan->model));
+	json_object_object_add(e, "choices", json_object_new_array());
+	json_object_object_add(usage, "prompt_tokens",
+			       json_object_new_int(SSE_CHAT_PROMPT_TOKENS));
+	json_object_object_add(usage, "completion_tokens",
+			       json_object_new_int64(plan->events));
+	json_object_object_add(usage, "total_tokens",
+			       json_object_new_int64(SSE_CHAT_PROMPT_TOKENS + plan->events));
+	json_object_object_add(e, "usage", usage);
+	return send_json(ctx, chunked, &b, e);
+}
+
 static int send_event(struct respond_ctx *ctx, const struct sse_plan *plan,
 		      int chunked, long i)
 {
 	struct buf b = { 0 };
 	json_object *e;
-	const char *json;
-	size_t len;
-	int rc;
 
 	if (plan->style == SCRIPT_STYLE_CHAT) {
 		e = chat_event(ctx, plan, i);
@@ -130,38 +171,63 @@ static int send_event(struct respond_ctx *ctx, const struct sse_plan *plan,
 		e = responses_event(ctx, plan, i, &name);
 		buf_printf(&b, "event: %s\n", name);
 	}
-	json = json_plain(e, &len);
-	buf_puts(&b, "data: ");
-	buf_append(&b, json, len);
-	buf_puts(&b, "\n\n");
-	json_object_put(e);
-	rc = write_event(ctx, chunked, b.data, b.len);
+	return send_json(ctx, chunked, &b, e);
+}
+
+/* The head of a stream: 1 or 0 as respond_head_finish says, -1 if gone. */
+static int sse_head(struct respond_ctx *ctx, int status, const struct script *s,
+		    int chunked)
+{
+	const char *ctype = "text/event-stream";
+	struct buf b = { 0 };
+	int keep, rc;
+
+	if (s != NULL && s->content_type != NULL)
+		ctype = s->content_type;
+	http_head_begin(&b, status);
+	http_head_add(&b, "Cache-Control", "no-cache");
+	/* HTTP/1.0 has no chunking: the stream ends where the connection does. */
+	if (chunked)
+		http_head_add(&b, "Transfer-Encoding", "chunked");
+	keep = respond_head_finish(&b, ctx, s, ctype, !chunked);
+	ctx->status = status;
+	rc = io_write_all(ctx->conn->fd, b.data, b.len);
 	buf_free(&b);
-	return rc;
+	return rc < 0 ? -1 : keep;
+}
+
+int sse_send_events(struct respond_ctx *ctx, json_object *const *events,
+		    size_t n, long interval_ms)
+{
+	int chunked = ctx->req->minor >= 1;
+	int keep = sse_head(ctx, 200, NULL, chunked);
+
+	for (size_t i = 0; keep >= 0 && i < n; i++) {
+		struct buf b = { 0 };
+		size_t len;
+		const char *json = json_plain(events[i], &len);
+
+		buf_puts(&b, "data: ");
+		buf_append(&b, json, len);
+		buf_puts(&b, "\n\n");
+		if ((i > 0 && io_sleep_ms(interval_ms) < 0) ||
+		    write_event(ctx, chunked, b.data, b.len) < 0)
+			keep = -1;
+		buf_free(&b);
+	}
+	if (keep >= 0 && chunked && io_write_all(ctx->conn->fd, "0\r\n\r\n", 5) < 0)
+		keep = -1;
+	return keep > 0 ? 0 : -1;
 }
 
 int sse_run(struct respond_ctx *ctx, const struct sse_plan *plan)
 {
 	static const char done[] = "data: [DONE]\n\n";
 	int chunked = ctx->req->minor >= 1;
-	const char *ctype = "text/event-stream";
-	struct buf b = { 0 };
-	int keep;
+	int keep = sse_head(ctx, plan->status, plan->script, chunked);
 
-	if (plan->script != NULL && plan->script->content_type != NULL)
-		ctype = plan->script->content_type;
-	http_head_begin(&b, plan->status);
-	http_head_add(&b, "Cache-Control", "no-cache");
-	/* HTTP/1.0 has no chunking: the stream ends where the connection does. */
-	if (chunked)
-		http_head_add(&b, "Transfer-Encoding", "chunked");
-	keep = respond_head_finish(&b, ctx, plan->script, ctype, !chunked);
-	ctx->status = plan->status;
-	if (io_write_all(ctx->conn->fd, b.data, b.len) < 0) {
-		buf_free(&b);
+	if (keep < 0)
 		return -1;
-	}
-	buf_free(&b);
 	for (long sent = 0;; sent++) {
 		long wait = sent > 0 && sent < plan->events ? plan->interval_ms : 0;
 
@@ -169,6 +235,10 @@ int sse_run(struct respond_ctx *ctx, const struct sse_plan *plan)
 			return -1;	/* abrupt: no [DONE], no last chunk */
 		if (sent == plan->stall_after)
 			wait = plan->stall_ms;
+		if ((sent == plan->hold_after ||
+		     (plan->lockstep && sent > 0 && sent < plan->events)) &&
+		    io_hold(ctx->conn->fd) < 0)
+			return -1;
 		if (io_sleep_ms(wait) < 0)
 			return -1;
 		if (sent == plan->events)
@@ -176,6 +246,9 @@ int sse_run(struct respond_ctx *ctx, const struct sse_plan *plan)
 		if (send_event(ctx, plan, chunked, sent) < 0)
 			return -1;
 	}
+	if (plan->include_usage && plan->style == SCRIPT_STYLE_CHAT &&
+	    send_usage_chunk(ctx, plan, chunked) < 0)
+		return -1;
 	if (plan->done && write_event(ctx, chunked, done, sizeof(done) - 1) < 0)
 		return -1;
 	if (chunked && io_write_all(ctx->conn->fd, "0\r\n\r\n", 5) < 0)

@@ -14,9 +14,10 @@
 #include "fcgi/params.h"
 #include "handlers/exchange.h"
 #include "openapi/origin.h"
+#include "policy/headers.h"
 #include "policy/auth.h"
 #include "policy/config.h"
-#include "policy/headers.h"
+#include "policy/keys.h"
 #include "policy/path.h"
 #include "policy/realtime.h"
 #include "policy/route.h"
@@ -24,18 +25,23 @@
 
 #define PARAMS_MAX	256
 
+static struct keyset	 fuzz_keys;
+
+/* The config, and its keys into fuzz_keys, built once. */
 static const struct config *
 fuzz_config(void)
 {
 	static struct config	 cfg;
 	static int		 built;
-	const char		*values[SETTING__MAX] = { NULL };
+	const char		*values[SETTINGS_MAX] = { NULL };
 	char			 err[256];
 
 	if (!built) {
-		values[SETTING_RELAY_KEY] = "relay-fuzz-key-0123456789";
-		values[SETTING_RELAY_KEYS] = "second:second-fuzz-key-0123";
-		if (config_build(values, &cfg, err, sizeof(err)) != 0)
+		values[setting_lookup("RELAY_KEY")] = "relay-fuzz-key-0123456789";
+		values[setting_lookup("RELAY_KEYS")] = "second:second-fuzz-key-0123";
+		if (config_build(values, &cfg, err, sizeof(err)) != 0 ||
+		    keys_build(&cfg, NULL, NULL, &fuzz_keys, err,
+		    sizeof(err)) != 0)
 			abort();
 		built = 1;
 	}
@@ -59,7 +65,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*buf = malloc(size + 1);
 	char			*envp[PARAMS_MAX + 1], allow[64], *url;
 	const struct route	*r;
-	const char		*client, *proto, *key;
+	const struct config	*cfg;
+	const struct key_entry	*client;
+	const char		*proto, *key;
 	struct exchange		 ex;
 	struct params		 p;
 	size_t			 n = 0, pos = 0, i, idlen, keylen;
@@ -83,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") != idlen)
 		abort();
-	if (ex.host[0] != '\0' && !origin_host_valid(ex.host))
+	if (ex.host[0] != '\0' && !headers_host_valid(ex.host))
 		abort();
 	if (ex.content_length < -1 || ex.path == NULL || ex.query == NULL)
 		abort();
@@ -91,7 +99,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (route_match(ex.method, ex.path, &r, allow, sizeof(allow)) ==
 	    RERR_OK)
 		query_check(ex.query);
-	auth_check(fuzz_config(), header(&ex, "Authorization"),
+	cfg = fuzz_config();
+	auth_check(cfg, &fuzz_keys, header(&ex, "Authorization"),
 	    header(&ex, "X-Relay-Key"), &client);
 	for (i = 0; i < ex.nheaders; i++)
 		headers_request_allowed(ex.headers[i].name);

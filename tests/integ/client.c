@@ -165,6 +165,18 @@ fake_script(const char *fake_url, const char *script_json)
 	response_free(&r);
 }
 
+bool
+fake_release(const char *fake_url)
+{
+	struct response	r;
+	bool		ok;
+
+	ok = http_request(fake_url, "POST", "/__fake/release", NULL, "", 0,
+	    &r) == 0 && r.status == 200;
+	response_free(&r);
+	return ok;
+}
+
 struct json_object *
 fake_requests(const char *fake_url)
 {

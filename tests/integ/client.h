@@ -41,6 +41,11 @@ bool secret_in(const char *text, size_t len);
 void fake_reset(const char *fake_url);
 /* Queue a scripted answer (a JSON object text, see fake_upstream). */
 void fake_script(const char *fake_url, const char *script_json);
+/*
+ * Lets one held step of a scripted answer go on ("hold_after",
+ * "lockstep", "hold_after_bytes"); false if the fake did not take it.
+ */
+bool fake_release(const char *fake_url);
 /* The requests recorded since the last reset, as a JSON array. */
 struct json_object *fake_requests(const char *fake_url);
 /* How many requests were recorded since the last reset; -1 on error. */

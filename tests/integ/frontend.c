@@ -185,6 +185,24 @@ frontend_free_port(void)
 	return port;
 }
 
+/* Whether something accepts connections on 127.0.0.1:port. */
+bool
+frontend_port_open(int port)
+{
+	struct sockaddr_in	sa;
+	int			fd, ok;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 /* Whole file as a NUL-terminated string (caller frees); NULL on error. */
 static char *
 fe_slurp(const char *path, size_t *lenp)
@@ -1078,6 +1096,8 @@ out:
  * copy, relay.conf, the files, and the run/log/tmp/www dirs.  The dir is
  * 0755 so the server's user can reach the binary; what it must write to
  * (run, log, tmp) and read in secret (relay.conf, the files) is its own.
+ * So is the dir itself, as the deploy notes have it: the state store's
+ * default file goes beside relay.conf.
  */
 static int
 fe_prepare_dir(struct frontend *fe, const char *relay_bin,
@@ -1094,7 +1114,8 @@ fe_prepare_dir(struct frontend *fe, const char *relay_bin,
 		fe->dir[0] = '\0';
 		return -1;
 	}
-	if (chmod(fe->dir, 0755) == -1)
+	if (chmod(fe->dir, 0755) == -1 || (geteuid() == 0 &&
+	    chown(fe->dir, fe->run_uid, fe->run_gid) == -1))
 		return -1;
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", fe->dir, subdirs[i]);
@@ -1575,4 +1596,46 @@ fake_upstream_stop(struct fake_upstream *fu)
 	fu->pid = 0;
 	fe_rmtree(fu->dir);
 	fu->dir[0] = '\0';
+}
+
+int
+redis_server_start(struct redis_server *rs)
+{
+	struct timespec	pause = { 0, 20 * 1000 * 1000 };
+	char		port[16];
+	int		tries, null;
+
+	memset(rs, 0, sizeof(*rs));
+	if ((rs->port = frontend_free_port()) < 0)
+		return -1;
+	snprintf(port, sizeof(port), "%d", rs->port);
+	rs->pid = fork();
+	if (rs->pid == -1) {
+		rs->pid = 0;
+		return -1;
+	}
+	if (rs->pid == 0) {
+		/* Its start and stop notices say nothing to a run. */
+		if ((null = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(null, STDOUT_FILENO);
+		execlp("redis-server", "redis-server", "--port", port, "--bind",
+		    "127.0.0.1", "--save", "", "--appendonly", "no",
+		    "--loglevel", "warning", (char *)NULL);
+		_exit(127);
+	}
+	for (tries = 0; tries < 500 && !frontend_port_open(rs->port); tries++)
+		nanosleep(&pause, NULL);
+	if (!frontend_port_open(rs->port)) {
+		redis_server_stop(rs);
+		return -1;
+	}
+	snprintf(rs->spec, sizeof(rs->spec), "redis://127.0.0.1:%d", rs->port);
+	return 0;
+}
+
+void
+redis_server_stop(struct redis_server *rs)
+{
+	fe_terminate(rs->pid, FE_STOP_TIMEOUT_MS);
+	rs->pid = 0;
 }

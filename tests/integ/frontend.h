@@ -135,6 +135,9 @@ size_t	frontend_pids_running(const char *exe, pid_t *pids, size_t max);
 /* A free loopback port: bind port 0, read it back, close.  -1 on error. */
 int	frontend_free_port(void);
 
+/* Whether something accepts connections on 127.0.0.1:port. */
+bool	frontend_port_open(int port);
+
 /*
  * The PIDs of the relay processes now running from fe->dir/relay (the
  * server's children as well as one we started), at most max of them, in
@@ -160,5 +163,22 @@ int fake_upstream_start(struct fake_upstream *fu, const char *bin);
 
 /* SIGTERM, up to 5 s, then SIGKILL; reaps it, removes fu->dir. Idempotent. */
 void fake_upstream_stop(struct fake_upstream *fu);
+
+/* A redis-server of our own, for the relay's state store. */
+struct redis_server {
+	pid_t	pid;		/* 0 when stopped */
+	int	port;
+	char	spec[64];	/* RELAY_STATE: "redis://127.0.0.1:PORT" */
+};
+
+/*
+ * Starts redis-server on a free loopback port, saving nothing, and waits
+ * up to 10 s until it accepts connections.  Returns 0, or -1 (rs is then
+ * as after redis_server_stop).
+ */
+int redis_server_start(struct redis_server *rs);
+
+/* Stops it by PID as fake_upstream_stop does.  Idempotent. */
+void redis_server_stop(struct redis_server *rs);
 
 #endif

@@ -1,19 +1,28 @@
 /*
- * Integration run: the real ./relay behind real lighttpd and real Apache
- * mod_fcgid (from the shipped deploy/ configs), talking to a fake OpenAI
- * upstream that records what it receives.  Every server is started here
- * on loopback and stopped by PID.
+ * Integration run: the real relay behind real front servers (from the
+ * shipped deploy/ configs), talking to a fake OpenAI upstream that
+ * records what it receives.  Every server is started here on loopback
+ * and stopped by PID.
  *
- * The environment picks what runs: RELAY_BIN the relay binary (default
- * ./relay; make check also runs an ASan+UBSan build), INTEG_KINDS a
- * comma-separated list of front kinds (default all; see frontend_name),
- * INTEG_VALGRIND=1 the relay under valgrind (see frontend.h).
+ * What runs where is the table below, one row per suite: the relay.conf
+ * it needs, the front server kinds it runs behind and the relay builds
+ * ("flavours") it runs against.  Rows that share a relay.conf behind the
+ * same kind share one start of that server.
+ *
+ * The environment picks what runs: INTEG_FLAVOUR plain (default), san or
+ * valgrind (see flavours below); RELAY_BIN the relay binary (default
+ * ./relay, ./relay-san for san); INTEG_KINDS a comma-separated list of
+ * front kinds (default all; see frontend_name); INTEG_SUITES a
+ * comma-separated list of row names (default all); INTEG_ALL_ROWS=1
+ * every row behind every kind it names, whatever its flavours say
+ * (make valgrind, make check SAN=1).
  */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -22,77 +31,339 @@
 
 const struct frontend	*integ_frontend;
 const char		*integ_fake_url;
+const char		*integ_relay_bin;
 
-#define STR(x)		#x
-#define XSTR(x)		STR(x)
-#define RECYCLE_N_TEXT	XSTR(TEST_RECYCLE_N)
+/*
+ * Front tags: the kinds a row runs behind.
+ *   ONE_FRONT    behaviour no front server changes: routing, auth, proxy
+ *                decisions, wrappers, upstream faults, errors
+ *   EVERY_FRONT  what a front server changes, through every shipped
+ *                setup: headers, bodies, streaming, cut bodies, the
+ *                shipped config itself
+ *   SERVERS      the three servers, each with its own request parser and
+ *                body buffering: what misbehaving clients meet
+ *   SPAWNING     the two that spawn the relay and read a body whole
+ *                before it runs: uploads and downloads through them
+ *   STARTS       each way the relay is started (spawned by lighttpd or
+ *                mod_fcgid, --listen, systemd socket activation)
+ *   CUT_FRONT    nginx, which cuts its client off when the relay cuts a
+ *                body, so a deadline's cut can be asserted
+ *   STREAMING    the two that stream a request body to the relay as it
+ *                arrives (nginx, Apache mod_proxy_fcgi): slow clients
+ *                reach the relay itself
+ */
+#define KIND(k)		(1u << FRONTEND_##k)
+#define ONE_FRONT	KIND(LIGHTTPD)
+#define EVERY_FRONT	((1u << FRONTEND__MAX) - 1)
+#define SERVERS		(KIND(LIGHTTPD) | KIND(APACHE_FCGID) | KIND(NGINX))
+#define SPAWNING	(KIND(LIGHTTPD) | KIND(APACHE_FCGID))
+#define STARTS		(SERVERS | KIND(SYSTEMD))
+#define CUT_FRONT	KIND(NGINX)
+#define STREAMING	(KIND(NGINX) | KIND(APACHE_PROXY_FCGI))
+
+/*
+ * Flavour tags: the relay builds a row runs against.  Every row runs
+ * against the plain ./relay.  SAN: relay-san (ASan, UBSan, LeakSanitizer)
+ * behind every kind the row names.  VALGRIND: ./relay under memcheck
+ * behind the first kind the row names only (it slows the relay 20-50
+ * times; make valgrind runs every kind).  The sanitizers and valgrind
+ * run the rows whose code paths can hide memory errors; what only
+ * checks a document or the front server (a validator, a browser, a
+ * size) runs once.
+ */
+enum flavour {
+	FLAVOUR_PLAIN,
+	FLAVOUR_SAN,
+	FLAVOUR_VALGRIND,
+	FLAVOUR__MAX
+};
+#define PLAIN		(1u << FLAVOUR_PLAIN)
+#define SAN		(1u << FLAVOUR_SAN)
+#define VALGRIND	(1u << FLAVOUR_VALGRIND)
+#define EVERY_FLAVOUR	(PLAIN | SAN | VALGRIND)
+
+static const char *const flavour_names[FLAVOUR__MAX] = {
+	"plain", "san", "valgrind",
+};
+
+/*
+ * The relay.conf a row needs (conf_text writes each).  CONF_WSBRIDGE is
+ * no front server of frontend.h but the bridge's own fixture.
+ */
+enum conf {
+	CONF_MAIN,		/* deadlines far away, every feature on */
+	CONF_DEADLINES,		/* short deadlines, for the suites about them */
+	CONF_REFUSED,		/* an upstream that refuses connections */
+	CONF_RECYCLE,		/* RELAY_MAX_REQUESTS = TEST_RECYCLE_N */
+	CONF_SLOW,		/* few threads, a short body idle limit */
+	CONF_ONE_THREAD,	/* RELAY_THREADS = 1: one curl handle serves all */
+	CONF_LINKS_CAP,		/* RELAY_ACTIONS_LINKS_MAX = TEST_LINKS_MAX */
+	CONF_LINKS_TTL,		/* short lives: links and access tokens 1 s */
+	CONF_WSBRIDGE,		/* relay --websocket behind lighttpd */
+	CONF_KEYS,		/* RELAY_KEYS_FILE, SQLite beside it */
+	CONF_KEYS_REDIS,	/* the same on a redis-server */
+	CONF__MAX
+};
+
+static const char *const conf_names[CONF__MAX] = {
+	"main", "deadlines", "refused", "recycle", "slow", "one-thread",
+	"links-cap", "links-ttl", "wsbridge", "keys", "keys-redis",
+};
+
+struct row {
+	const char	*name;
+	void		(*add)(Suite *, enum frontend_kind);
+	enum conf	 conf;
+	unsigned	 fronts;
+	unsigned	 flavours;
+};
+
+/*
+ * Adding a suite is one row here: its name (the suites print as
+ * name-kind), the function adding its test cases (integ.h), its
+ * relay.conf, where it runs and against what.
+ */
+static const struct row rows[] = {
+	{ "relay", add_relay_tests, CONF_MAIN, ONE_FRONT, EVERY_FLAVOUR },
+	{ "relay-front", add_relay_front_tests, CONF_MAIN, EVERY_FRONT,
+	    EVERY_FLAVOUR },
+	{ "smoke", add_smoke_tests, CONF_MAIN, EVERY_FRONT, EVERY_FLAVOUR },
+	{ "sse", add_sse_tests, CONF_MAIN, ONE_FRONT, EVERY_FLAVOUR },
+	{ "sse-front", add_sse_front_tests, CONF_MAIN, EVERY_FRONT,
+	    EVERY_FLAVOUR },
+	{ "documents", add_documents_tests, CONF_MAIN, EVERY_FRONT,
+	    EVERY_FLAVOUR },
+	{ "documents-validated", add_documents_validated_tests, CONF_MAIN,
+	    ONE_FRONT, PLAIN },
+	{ "realtime", add_realtime_tests, CONF_MAIN, ONE_FRONT,
+	    EVERY_FLAVOUR },
+	{ "files", add_files_tests, CONF_MAIN, SPAWNING, EVERY_FLAVOUR },
+	{ "actions", add_actions_tests, CONF_MAIN, ONE_FRONT, EVERY_FLAVOUR },
+	{ "audio", add_audio_tests, CONF_MAIN, EVERY_FRONT, EVERY_FLAVOUR },
+	{ "audio-deadlines", add_audio_deadline_tests, CONF_DEADLINES,
+	    CUT_FRONT, EVERY_FLAVOUR },
+	{ "links", add_links_tests, CONF_MAIN, ONE_FRONT, EVERY_FLAVOUR },
+	{ "links-cap", add_links_cap_tests, CONF_LINKS_CAP, ONE_FRONT,
+	    PLAIN | SAN },
+	{ "links-expiry", add_links_expiry_tests, CONF_LINKS_TTL, ONE_FRONT,
+	    PLAIN | SAN },
+	{ "faults-upstream", add_faults_upstream_tests, CONF_MAIN, ONE_FRONT,
+	    EVERY_FLAVOUR },
+	{ "faults-front", add_faults_front_tests, CONF_MAIN, EVERY_FRONT,
+	    EVERY_FLAVOUR },
+	{ "faults-client", add_faults_client_tests, CONF_MAIN, SERVERS,
+	    EVERY_FLAVOUR },
+	{ "faults-large", add_faults_large_tests, CONF_MAIN, ONE_FRONT,
+	    PLAIN },
+	{ "faults-deadlines", add_faults_deadline_tests, CONF_DEADLINES,
+	    CUT_FRONT, EVERY_FLAVOUR },
+	{ "sse-deadlines", add_sse_deadline_tests, CONF_DEADLINES, CUT_FRONT,
+	    EVERY_FLAVOUR },
+	{ "faults-refused", add_faults_refused_tests, CONF_REFUSED,
+	    ONE_FRONT, EVERY_FLAVOUR },
+	{ "recycle", add_recycle_tests, CONF_RECYCLE, STARTS, EVERY_FLAVOUR },
+	{ "pool", add_pool_tests, CONF_MAIN, ONE_FRONT, PLAIN | SAN },
+	/* Every kind of call in turn on one thread's curl handle, which
+	 * keeps options from one plain call to the next (upstream.c):
+	 * behind systemd, whose unit takes RELAY_THREADS from relay.conf. */
+	{ "relay-front-one-thread", add_relay_front_tests, CONF_ONE_THREAD,
+	    KIND(SYSTEMD), PLAIN | SAN },
+	{ "faults-slow-bodies", add_faults_slow_bodies_tests, CONF_SLOW,
+	    STREAMING, PLAIN | SAN },
+	{ "mcp", add_mcp_tests, CONF_MAIN, SPAWNING, EVERY_FLAVOUR },
+	{ "mcp-front", add_mcp_front_tests, CONF_MAIN, EVERY_FRONT, PLAIN },
+	{ "oauth", add_oauth_tests, CONF_MAIN, SPAWNING, EVERY_FLAVOUR },
+	{ "oauth-expiry", add_oauth_expiry_tests, CONF_LINKS_TTL, ONE_FRONT,
+	    PLAIN | SAN },
+	{ "oauth-sdk", add_oauth_sdk_tests, CONF_MAIN, SPAWNING, PLAIN },
+	{ "oauth-browser", add_oauth_browser_tests, CONF_MAIN, ONE_FRONT,
+	    PLAIN },
+	{ "wsbridge", add_wsbridge_tests, CONF_WSBRIDGE, KIND(LIGHTTPD),
+	    EVERY_FLAVOUR },
+	/* lighttpd runs two relay processes: limits must hold across. */
+	{ "keys", add_keys_tests, CONF_KEYS, KIND(LIGHTTPD), PLAIN | SAN },
+	{ "keys-redis", add_keys_redis_tests, CONF_KEYS_REDIS, KIND(LIGHTTPD),
+	    PLAIN | SAN },
+};
+#define NROWS	(sizeof(rows) / sizeof(rows[0]))
+
+static const struct frontend_file keys[] = {
+	{ "openai.key", TEST_OPENAI_KEY "\n" },
+	{ "relay.key", TEST_RELAY_KEY "\n" },
+	/* Read only where RELAY_KEYS_FILE names it. */
+	{ "keys.txt", TEST_KEYS_FILE },
+};
 
 static char		 relay_bin[PATH_MAX];
+static char		 fetch_lines[512];	/* the HTTPS file server */
+static char		 refusing_url[64];
 static int		 total_run, total_failed;
 
-/* relay.conf for a run with this RELAY_TIMEOUT; extra lines are appended. */
+/*
+ * What failed, said again after the last row: CI keeps only the tail
+ * of the output, and a failure printed mid-run is lost there.
+ */
+#define RECAP_MAX	32
+static char		 recap[RECAP_MAX][512];
+static int		 nrecap;
+
 static void
-relay_conf_timeout(char *buf, size_t bufsz, const char *fake_url,
-    int timeout_s, const char *extra)
+recap_add(const char *what, const char *detail)
 {
-	/* The /v1 suffix proves the base is normalised, as the original's
-	 * .env.example wrote it. */
-	snprintf(buf, bufsz,
-	    "# written by tests/integ/main.c\n"
-	    "OPENAI_API_BASE = %s/v1\n"
-	    "OPENAI_ORGANIZATION = org-test\n"
-	    "OPENAI_PROJECT = proj_test\n"
-	    "RELAY_TIMEOUT = %d\n"
-	    "RELAY_MAX_JSON_BODY = %d\n"
-	    /* Short stream deadlines, so their tests take seconds. */
-	    "RELAY_STREAM_KEEPALIVE = 1\n"
-	    "RELAY_STREAM_FIRST_BYTE_TIMEOUT = 2\n"
-	    "RELAY_STREAM_IDLE_TIMEOUT = 3\n"
-	    "%s", fake_url, timeout_s, TEST_MAX_JSON_BODY, extra);
+	if (nrecap < RECAP_MAX)
+		snprintf(recap[nrecap++], sizeof(recap[0]), "%s: %s", what,
+		    detail);
 }
 
-/* relay.conf for a run; extra lines are appended. */
+/* One failure outside Check's tests: said now and in the recap. */
 static void
-relay_conf(char *buf, size_t bufsz, const char *fake_url, const char *extra)
+failed(const char *what, const char *detail)
 {
-	relay_conf_timeout(buf, bufsz, fake_url, TEST_RELAY_TIMEOUT_S, extra);
+	fprintf(stderr, "integ: %s: %s\n", what, detail);
+	recap_add(what, detail);
+	total_run++;
+	total_failed++;
+}
+
+/* Adds a finished runner's counts to the totals, its failures to the
+ * recap under the name of what ran (the front server, say). */
+static void
+count_run(SRunner *sr, const char *what)
+{
+	TestResult	**trs = srunner_failures(sr);
+	char		  where[256];
+	int		  i, n = srunner_ntests_failed(sr);
+
+	total_run += srunner_ntests_run(sr);
+	total_failed += n;
+	for (i = 0; i < n; i++) {
+		snprintf(where, sizeof(where), "%s, %s:%d %s",
+		    tr_tcname(trs[i]), tr_lfile(trs[i]), tr_lno(trs[i]),
+		    tr_msg(trs[i]));
+		recap_add(what, where);
+	}
+	free(trs);
+}
+
+static int
+https_files_start(void)
+{
+	return files_fixture_start(fetch_lines, sizeof(fetch_lines));
+}
+
+static int
+refusing_start(void)
+{
+	return refusing_upstream_open(refusing_url, sizeof(refusing_url));
 }
 
 /*
- * The files suite's relay.conf: small wrapper caps so the size limits are
- * cheap to cross, and the HTTPS host its image downloads may use.
+ * What the servers of a relay.conf need running first: started once per
+ * run, before any server, when a row of that conf runs; stopped at the
+ * end.  A start that fails counts as one failed check.
  */
-static void
-files_conf(char *buf, size_t bufsz, const char *fake_url)
+static const struct fixture {
+	const char	*what;
+	enum conf	 conf;
+	int		(*start)(void);		/* 0, or -1 */
+	void		(*stop)(void);
+} fixtures[] = {
+	{ "the HTTPS file server", CONF_MAIN, https_files_start,
+	    files_fixture_stop },
+	{ "the refusing upstream", CONF_REFUSED, refusing_start,
+	    refusing_upstream_close },
+	{ "redis-server", CONF_KEYS_REDIS, keys_redis_start, keys_redis_stop },
+};
+#define NFIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
+
+/* relay.conf for conf, the fake upstream at fake_url; -1 if unknown. */
+static int
+conf_text(enum conf conf, const char *fake_url, char *buf, size_t bufsz)
 {
-	char	extra[1024], fetch[512];
 	int	n;
 
-	if (files_fixture_start(fetch, sizeof(fetch)) == -1) {
-		fputs("integ: the HTTPS file server did not start\n", stderr);
-		fetch[0] = '\0';
-	}
-	n = snprintf(extra, sizeof(extra),
+	n = snprintf(buf, bufsz,
+	    "# written by tests/integ/main.c\n"
+	    /* The /v1 suffix proves the base is normalised, as the
+	     * original's .env.example wrote it. */
+	    "OPENAI_API_BASE = %s/v1\n"
 	    "OPENAI_API_KEY_FILE = openai.key\n"
 	    "RELAY_KEY_FILE = relay.key\n"
+	    "RELAY_KEYS = second:" TEST_SECOND_KEY "\n"
+	    "OPENAI_ORGANIZATION = org-test\n"
+	    "OPENAI_PROJECT = proj_test\n"
+	    "RELAY_MAX_JSON_BODY = %d\n"
+	    /* Small wrapper caps, so the size limits are cheap to cross. */
 	    "RELAY_MAX_UPLOAD_BODY = %d\n"
 	    "RELAY_ACTIONS_FILE_MAX = %d\n"
-	    "RELAY_ACTIONS_VIDEO_MAX = %d\n%s",
-	    TEST_MAX_UPLOAD_BODY, TEST_ACTIONS_FILE_MAX,
-	    TEST_ACTIONS_VIDEO_MAX, fetch);
-	if (n > 0 && (size_t)n < sizeof(extra))
-		relay_conf(buf, bufsz, fake_url, extra);
+	    "RELAY_ACTIONS_VIDEO_MAX = %d\n"
+	    "RELAY_ACTIONS_AUDIO_MAX = %d\n"
+	    "RELAY_MCP = oauth\n"
+	    "%s",
+	    conf == CONF_REFUSED ? refusing_url : fake_url,
+	    TEST_MAX_JSON_BODY, TEST_MAX_UPLOAD_BODY, TEST_ACTIONS_FILE_MAX,
+	    TEST_ACTIONS_VIDEO_MAX, TEST_ACTIONS_AUDIO_MAX, fetch_lines);
+	if (n < 0 || (size_t)n >= bufsz)
+		return -1;
+	buf += n;
+	bufsz -= (size_t)n;
+	switch (conf) {
+	case CONF_MAIN:
+	case CONF_REFUSED:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n",
+		    TEST_RELAY_TIMEOUT_S);
+		break;
+	case CONF_DEADLINES:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_STREAM_KEEPALIVE = 1\n"
+		    "RELAY_STREAM_FIRST_BYTE_TIMEOUT = %d\n"
+		    "RELAY_STREAM_IDLE_TIMEOUT = %d\n", TEST_DEADLINE_S,
+		    TEST_FIRST_BYTE_S, TEST_IDLE_S);
+		break;
+	case CONF_RECYCLE:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_MAX_REQUESTS = %d\n", TEST_RELAY_TIMEOUT_S,
+		    TEST_RECYCLE_N);
+		break;
+	case CONF_LINKS_CAP:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_ACTIONS_LINKS_MAX = %d\n", TEST_RELAY_TIMEOUT_S,
+		    TEST_LINKS_MAX);
+		break;
+	case CONF_LINKS_TTL:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_ACTIONS_LINK_TTL = 1\nRELAY_OAUTH_ACCESS_TTL = 1\n",
+		    TEST_RELAY_TIMEOUT_S);
+		break;
+	case CONF_KEYS:
+	case CONF_KEYS_REDIS:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_KEYS_FILE = keys.txt\n%s", TEST_RELAY_TIMEOUT_S,
+		    conf == CONF_KEYS_REDIS ? keys_redis_conf() : "");
+		break;
+	case CONF_ONE_THREAD:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_THREADS = 1\n", TEST_RELAY_TIMEOUT_S);
+		break;
+	case CONF_SLOW:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_THREADS = %d\nRELAY_BODY_IDLE_TIMEOUT = %d\n",
+		    TEST_RELAY_TIMEOUT_S, TEST_SLOW_THREADS,
+		    TEST_SLOW_BODY_IDLE_S);
+		break;
+	default:
+		return -1;
+	}
+	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
 }
 
-static void
-run_suite(Suite *s)
+static double
+now_s(void)
 {
-	SRunner	*sr = srunner_create(s);
+	struct timespec	ts;
 
-	srunner_run_all(sr, CK_NORMAL);
-	total_run += srunner_ntests_run(sr);
-	total_failed += srunner_ntests_failed(sr);
-	srunner_free(sr);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -140,30 +411,10 @@ logs_keep_secrets(const char *what, const char *const paths[], size_t n)
 		}
 		free(log);
 	}
-	total_run++;
-	if (leaked) {
-		fprintf(stderr, "integ: a key or a sanitizer report appears in "
-		    "%s's logs\n", what);
-		total_failed++;
-	}
-}
-
-/* Whether INTEG_KINDS (all kinds when unset) names kind. */
-static bool
-kind_wanted(enum frontend_kind kind)
-{
-	const char	*kinds = getenv("INTEG_KINDS");
-	const char	*name = frontend_name(kind), *p;
-	size_t		 len = strlen(name), n;
-
-	if (kinds == NULL || kinds[0] == '\0')
-		return true;
-	for (p = kinds; *p != '\0'; p += n + (p[n] == ',')) {
-		n = strcspn(p, ",");
-		if (n == len && strncmp(p, name, len) == 0)
-			return true;
-	}
-	return false;
+	if (leaked)
+		failed(what, "a key or a sanitizer report appears in its logs");
+	else
+		total_run++;
 }
 
 /*
@@ -175,186 +426,227 @@ valgrind_clean(const char *logdir, const char *what)
 {
 	if (!frontend_valgrind())
 		return;
-	total_run++;
 	if (frontend_valgrind_log_errors(logdir, what) > 0)
-		total_failed++;
+		failed(what, "valgrind found errors");
+	else
+		total_run++;
+}
+
+/* Whether the comma-separated list in environment variable var (every
+ * name when unset or empty) names name. */
+static bool
+listed(const char *var, const char *name)
+{
+	const char	*list = getenv(var), *p;
+	size_t		 len = strlen(name), n;
+
+	if (list == NULL || list[0] == '\0')
+		return true;
+	for (p = list; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == len && strncmp(p, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static enum flavour
+flavour_wanted(void)
+{
+	const char	*v = getenv("INTEG_FLAVOUR");
+	int		 f;
+
+	for (f = 0; v != NULL && v[0] != '\0' && f < FLAVOUR__MAX; f++)
+		if (strcmp(v, flavour_names[f]) == 0)
+			return (enum flavour)f;
+	if (v != NULL && v[0] != '\0') {
+		fprintf(stderr, "integ: INTEG_FLAVOUR=%s: want plain, san or "
+		    "valgrind\n", v);
+		exit(EXIT_FAILURE);
+	}
+	return FLAVOUR_PLAIN;
+}
+
+/* The lowest kind in a set of front tags. */
+static enum frontend_kind
+first_kind(unsigned fronts)
+{
+	int	k;
+
+	for (k = 0; k < FRONTEND__MAX && !(fronts & (1u << k)); k++)
+		continue;
+	return (enum frontend_kind)k;
+}
+
+/* Whether row r runs behind kind in flavour f, as the environment asks. */
+static bool
+row_runs(const struct row *r, enum frontend_kind kind, enum flavour f)
+{
+	const char	*all = getenv("INTEG_ALL_ROWS");
+	bool		 every = all != NULL && all[0] != '\0' &&
+	    strcmp(all, "0") != 0;
+
+	if (!(r->fronts & (1u << kind)) || !listed("INTEG_KINDS",
+	    frontend_name(kind)) || !listed("INTEG_SUITES", r->name))
+		return false;
+	if (every)
+		return true;
+	if (!(r->flavours & (1u << f)))
+		return false;
+	return f != FLAVOUR_VALGRIND || kind == first_kind(r->fronts);
+}
+
+/* Runs a suite that needs no front server (s is freed). */
+static void
+run_frontless(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+
+	srunner_run_all(sr, CK_NORMAL);
+	count_run(sr, "no front server");
+	srunner_free(sr);
 }
 
 /*
- * Starts kind with conf, runs s through it, stops it, then checks what
- * the processes logged, up to their exit.
+ * Runs the rows of conf that run behind kind in flavour f, all in one
+ * start of the server (or the bridge's fixture), then checks what the
+ * processes logged, up to their exit.
  */
 static void
-run_behind(enum frontend_kind kind, const char *conf,
-    const struct frontend_file *files, size_t nfiles, Suite *s)
+run_start(enum conf conf, enum frontend_kind kind, enum flavour f)
 {
-	static struct frontend	fe;
-	char			logdir[300];
+	static struct frontend	 fe;
+	const char		*what = frontend_name(kind);
+	char			 text[4096], logdir[300], wslog[320];
+	char			 names[NROWS][96];
+	SRunner			*sr = NULL;
+	Suite			*s;
+	size_t			 i, n = 0;
+	double			 t0 = now_s();
+	int			 started;
 
-	if (!kind_wanted(kind)) {
-		srunner_free(srunner_create(s));	/* frees s */
-		return;
+	for (i = 0; i < NROWS; i++) {
+		if (rows[i].conf != conf || !row_runs(&rows[i], kind, f))
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%s-%s", rows[i].name,
+		    what);
+		s = suite_create(names[n++]);
+		rows[i].add(s, kind);
+		if (sr == NULL)
+			sr = srunner_create(s);
+		else
+			srunner_add_suite(sr, s);
 	}
-	if (frontend_start(&fe, kind, relay_bin, conf, files, nfiles) == -1) {
-		fprintf(stderr, "integ: %s did not start\n",
-		    frontend_name(kind));
-		total_run++;
-		total_failed++;
-		srunner_free(srunner_create(s));	/* frees s */
+	if (sr == NULL)
 		return;
+	if (conf == CONF_WSBRIDGE) {
+		what = "wsbridge";
+		started = wsbridge_fixture_start(relay_bin);
+	} else {
+		started = conf_text(conf, integ_fake_url, text, sizeof(text));
+		if (started == 0)
+			started = frontend_start(&fe, kind, relay_bin, text,
+			    keys, sizeof(keys) / sizeof(keys[0]));
+		integ_frontend = &fe;
 	}
-	integ_frontend = &fe;
-	run_suite(s);
-	frontend_halt(&fe);
-	logs_keep_secrets(frontend_name(kind), (const char *const[]){
-	    fe.error_log, fe.server_out }, 2);
-	snprintf(logdir, sizeof(logdir), "%s/log", fe.dir);
-	valgrind_clean(logdir, frontend_name(kind));
-	frontend_stop(&fe);
+	if (started == -1) {
+		failed(what, "did not start");
+	} else {
+		srunner_run_all(sr, CK_NORMAL);
+		count_run(sr, what);
+	}
+	srunner_free(sr);
+	if (conf == CONF_WSBRIDGE) {
+		wsbridge_fixture_halt();
+		snprintf(logdir, sizeof(logdir), "%s/log",
+		    wsbridge_fixture_dir());
+		snprintf(wslog, sizeof(wslog), "%s/servers.log", logdir);
+		if (started == 0) {
+			logs_keep_secrets(what, (const char *const[]){ wslog },
+			    1);
+			valgrind_clean(logdir, what);
+		}
+		wsbridge_fixture_stop();
+	} else if (started == 0) {
+		frontend_halt(&fe);
+		logs_keep_secrets(what, (const char *const[]){ fe.error_log,
+		    fe.server_out }, 2);
+		snprintf(logdir, sizeof(logdir), "%s/log", fe.dir);
+		valgrind_clean(logdir, what);
+		frontend_stop(&fe);
+	}
 	integ_frontend = NULL;
+	fprintf(stderr, "integ: %s relay.conf behind %s: %zu suite(s), "
+	    "%.1f s\n", conf_names[conf], what, n, now_s() - t0);
 }
 
-/*
- * Fault injection behind the two servers that spawn the relay
- * themselves, where a crashed relay would be replaced unseen but for its
- * PID, and behind nginx, which streams request bodies to the relay (so
- * client faults reach it); then 2 GiB answers under a deadline that
- * allows them, and an upstream that refuses connections.
- */
-static void
-run_faults(const struct frontend_file *keys, const char *fake_url)
+/* Whether any row of conf runs in flavour f. */
+static bool
+conf_used(enum conf conf, enum flavour f)
 {
-	char	conf[2048], refusing[64];
+	size_t	i;
+	int	k;
 
-	relay_conf(conf, sizeof(conf), fake_url,
-	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_KEY_FILE = relay.key\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
-	    faults_suite("faults-lighttpd"));
-	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
-	    faults_suite("faults-apache-fcgid"));
-	run_behind(FRONTEND_NGINX, conf, keys, 2, faults_suite("faults-nginx"));
-	relay_conf_timeout(conf, sizeof(conf), fake_url,
-	    TEST_LARGE_RELAY_TIMEOUT_S,
-	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_KEY_FILE = relay.key\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
-	    faults_large_suite("faults-large-lighttpd"));
-	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
-	    faults_large_suite("faults-large-apache-fcgid"));
-	if (refusing_upstream_open(refusing, sizeof(refusing)) == -1) {
-		fputs("integ: no port for the refusing upstream\n", stderr);
-		total_run++;
-		total_failed++;
-		return;
-	}
-	relay_conf(conf, sizeof(conf), refusing,
-	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_KEY_FILE = relay.key\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
-	    faults_refused_suite("faults-refused-lighttpd"));
-	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
-	    faults_refused_suite("faults-refused-apache-fcgid"));
-	refusing_upstream_close();
+	for (i = 0; i < NROWS; i++)
+		for (k = 0; k < FRONTEND__MAX; k++)
+			if (rows[i].conf == conf &&
+			    row_runs(&rows[i], (enum frontend_kind)k, f))
+				return true;
+	return false;
 }
 
 int
 main(void)
 {
-	static const struct frontend_file keys[] = {
-		{ "openai.key", TEST_OPENAI_KEY "\n" },
-		{ "relay.key", TEST_RELAY_KEY "\n" },
-	};
-	struct fake_upstream	fake;
-	char			conf[2048], logdir[300], wslog[320];
-	int			kind;
+	struct fake_upstream	 fake;
+	enum flavour		 f = flavour_wanted();
+	const char		*bin = getenv("RELAY_BIN");
+	size_t			 i;
+	int			 kind, conf;
 
-	if (realpath(getenv("RELAY_BIN") != NULL ? getenv("RELAY_BIN") :
-	    "relay", relay_bin) == NULL) {
-		fputs("integ: run from the repository root after make\n",
-		    stderr);
+	if (bin == NULL || bin[0] == '\0')
+		bin = f == FLAVOUR_SAN ? "relay-san" : "relay";
+	if (realpath(bin, relay_bin) == NULL) {
+		fprintf(stderr, "integ: no %s: run from the repository root "
+		    "after make\n", bin);
 		return EXIT_FAILURE;
 	}
+	integ_relay_bin = relay_bin;
+	/* frontend.c runs the relay under valgrind when this is set. */
+	if (f == FLAVOUR_VALGRIND)
+		setenv("INTEG_VALGRIND", "1", 1);
+	/* Timeouts are hang guards: scaled for the slower builds. */
+	if (f != FLAVOUR_PLAIN)
+		setenv("CK_TIMEOUT_MULTIPLIER", f == FLAVOUR_SAN ? "4" : "10",
+		    0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (fake_upstream_start(&fake,
 	    "tests/fake_upstream/fake-upstream") == -1)
 		return EXIT_FAILURE;
 	integ_fake_url = fake.base_url;
-
-	relay_conf(conf, sizeof(conf), fake.base_url,
-	    "OPENAI_API_KEY_FILE = openai.key\n"
-	    "RELAY_KEY_FILE = relay.key\n"
-	    "RELAY_KEYS = second:" TEST_SECOND_KEY "\n");
-	for (kind = 0; kind < FRONTEND__MAX; kind++)
-		run_behind((enum frontend_kind)kind, conf, keys, 2,
-		    relay_suite(frontend_name((enum frontend_kind)kind)));
-	for (kind = 0; kind < FRONTEND__MAX; kind++)
-		run_behind((enum frontend_kind)kind, conf, keys, 2,
-		    documents_suite((enum frontend_kind)kind));
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
-	    realtime_suite("realtime-lighttpd"));
-	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
-	    realtime_suite("realtime-apache-fcgid"));
-	/* The bridge runs behind lighttpd's mod_proxy. */
-	if (!kind_wanted(FRONTEND_LIGHTTPD))
-		;
-	else if (wsbridge_fixture_start(relay_bin) == 0) {
-		run_suite(wsbridge_suite());
-		wsbridge_fixture_halt();
-		snprintf(logdir, sizeof(logdir), "%s/log",
-		    wsbridge_fixture_dir());
-		snprintf(wslog, sizeof(wslog), "%s/servers.log", logdir);
-		logs_keep_secrets("wsbridge", (const char *const[]){ wslog },
-		    1);
-		valgrind_clean(logdir, "wsbridge");
-	} else {
-		total_run++;
-		total_failed++;
+	for (i = 0; i < NFIXTURES; i++) {
+		if (!conf_used(fixtures[i].conf, f) || fixtures[i].start() == 0)
+			continue;
+		failed(fixtures[i].what, "did not start");
 	}
-	wsbridge_fixture_stop();
-	/* Every deploy/ file, the same smoke checks through each. */
-	smoke_relay_conf(conf, sizeof(conf), fake.base_url);
+
+	/* The relay started by hand, no front server: its command line.
+	 * Valgrind adds nothing here that the rows do not cover. */
+	if (f != FLAVOUR_VALGRIND && listed("INTEG_SUITES", "cli"))
+		run_frontless(cli_suite(relay_bin));
+
 	for (kind = 0; kind < FRONTEND__MAX; kind++)
-		run_behind((enum frontend_kind)kind, conf, keys, 2,
-		    smoke_suite((enum frontend_kind)kind));
+		for (conf = 0; conf < CONF__MAX; conf++)
+			run_start((enum conf)conf, (enum frontend_kind)kind, f);
 
-	files_conf(conf, sizeof(conf), fake.base_url);
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, files_suite("files-lighttpd"));
-	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
-	    files_suite("files-apache-fcgid"));
-	files_fixture_stop();
-
-	run_faults(keys, fake.base_url);
-
-	relay_conf(conf, sizeof(conf), fake.base_url,
-	    "RELAY_KEY_FILE = relay.key\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, no_upstream_key_suite());
-	relay_conf(conf, sizeof(conf), fake.base_url,
-	    "OPENAI_API_KEY_FILE = openai.key\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
-	    auth_misconfigured_suite());
-	relay_conf(conf, sizeof(conf), fake.base_url,
-	    "OPENAI_API_KEY_FILE = openai.key\nRELAY_AUTH_ENABLED = false\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, auth_disabled_suite());
-	relay_conf(conf, sizeof(conf), fake.base_url,
-	    "RELAY_KEY_FILE = relay.key\n"
-	    "RELAY_PUBLIC_URL = " TEST_PUBLIC_URL "/v1\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2, public_url_suite());
-
-	/* Worker recycling behind each way the relay is started. */
-	relay_conf(conf, sizeof(conf), fake.base_url,
-	    "OPENAI_API_KEY_FILE = openai.key\n"
-	    "RELAY_KEY_FILE = relay.key\n"
-	    "RELAY_MAX_REQUESTS = " RECYCLE_N_TEXT "\n");
-	run_behind(FRONTEND_LIGHTTPD, conf, keys, 2,
-	    recycle_suite(FRONTEND_LIGHTTPD));
-	run_behind(FRONTEND_APACHE_FCGID, conf, keys, 2,
-	    recycle_suite(FRONTEND_APACHE_FCGID));
-	run_behind(FRONTEND_NGINX, conf, keys, 2,
-	    recycle_suite(FRONTEND_NGINX));
-	run_behind(FRONTEND_SYSTEMD, conf, keys, 2,
-	    recycle_suite(FRONTEND_SYSTEMD));
-
+	for (i = 0; i < NFIXTURES; i++)
+		fixtures[i].stop();
 	fake_upstream_stop(&fake);
 	curl_global_cleanup();
-	printf("integration: %d passed, %d failed\n", total_run - total_failed,
-	    total_failed);
+	for (i = 0; i < (size_t)nrecap; i++)
+		printf("integration (%s) failed: %s\n", flavour_names[f],
+		    recap[i]);
+	printf("integration (%s): %d passed, %d failed\n", flavour_names[f],
+	    total_run - total_failed, total_failed);
 	return total_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

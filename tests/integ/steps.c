@@ -2,10 +2,13 @@
  * Steps every integration suite takes against the front server under
  * test and the fake upstream.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <curl/curl.h>
 #include <json.h>
 
 #include "tests/integ/client.h"
@@ -35,6 +38,22 @@ only_upstream_request(struct json_object **list)
 	return json_object_array_get_idx(*list, 0);
 }
 
+struct json_object *
+recorded_part(struct json_object *req, const char *name, int nth)
+{
+	struct json_object	*parts, *p;
+	size_t			 i;
+
+	if (!json_object_object_get_ex(req, "parts", &parts) || parts == NULL)
+		return NULL;
+	for (i = 0; i < json_object_array_length(parts); i++) {
+		p = json_object_array_get_idx(parts, i);
+		if (strcmp(json_str(p, "name"), name) == 0 && nth-- == 0)
+			return p;
+	}
+	return NULL;
+}
+
 bool
 relay_logged(const char *needle)
 {
@@ -50,6 +69,44 @@ relay_logged(const char *needle)
 	if (fp != NULL)
 		fclose(fp);
 	return found;
+}
+
+double
+fake_closed_since(double since_ms)
+{
+	struct timespec		 pause = { 0, 20 * 1000 * 1000 };
+	struct json_object	*o;
+	struct response		 r;
+	double			 closed = 0;
+	int			 tries;
+
+	for (tries = 0; tries < TEST_LOG_WAIT_S * 50 && closed < since_ms;
+	    tries++) {
+		nanosleep(&pause, NULL);
+		if (http_request(integ_fake_url, "GET", "/__fake/connections",
+		    NULL, NULL, 0, &r) != 0)
+			continue;
+		o = response_json(&r);
+		closed = json_object_get_double(json_object_object_get(o,
+		    "last_close_ms"));
+		json_object_put(o);
+		response_free(&r);
+	}
+	return closed;
+}
+
+bool
+relay_logged_soon(const char *needle)
+{
+	struct timespec	pause = { 0, 20 * 1000 * 1000 };
+	int		tries;
+
+	for (tries = 0; tries < TEST_LOG_WAIT_S * 50; tries++) {
+		if (relay_logged(needle))
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
 }
 
 void
@@ -72,4 +129,59 @@ assert_relay_error(const struct response *r, long status, const char *code)
 	ck_assert_ptr_nonnull(json_str(err, "type"));
 	ck_assert_str_eq(json_str(err, "code"), code);
 	json_object_put(root);
+}
+
+static size_t
+bg_stream_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct bg_stream	*st = arg;
+	size_t			 n = size * nmemb;
+
+	/* Not ck_assert: this runs in the stream's own thread. */
+	if ((st->raw = realloc(st->raw, st->len + n + 1)) == NULL)
+		abort();
+	memcpy(st->raw + st->len, ptr, n);
+	st->len += n;
+	st->raw[st->len] = '\0';
+	return n;
+}
+
+static void *
+bg_stream_main(void *arg)
+{
+	struct bg_stream	*st = arg;
+	CURL			*c = curl_easy_init();
+	struct curl_slist	*h = NULL;
+	char			 url[256];
+
+	snprintf(url, sizeof(url), "%s/v1/responses",
+	    integ_frontend->base_url);
+	h = curl_slist_append(h, "Authorization: Bearer " TEST_RELAY_KEY);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+	    "{\"model\":\"gpt-test\",\"input\":\"hi\",\"stream\":true}");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bg_stream_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, st);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+void
+bg_stream_start(struct bg_stream *st)
+{
+	ck_assert_int_eq(pthread_create(&st->thread, NULL, bg_stream_main,
+	    st), 0);
+}
+
+void
+bg_stream_join(struct bg_stream *st)
+{
+	ck_assert_int_eq(pthread_join(st->thread, NULL), 0);
 }

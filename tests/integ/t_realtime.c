@@ -110,6 +110,47 @@ START_TEST(unsupported_model_is_400_and_reaches_nothing)
 }
 END_TEST
 
+/*
+ * The body goes upstream as it came, so the model checked must be the one
+ * upstream reads: a repeated key (json-c kept the last, upstream may
+ * take either) or one holding an escaped NUL is refused.
+ */
+static const struct {
+	const char	*path;
+	const char	*body;
+	const char	*code;
+} ambiguous[] = {
+	{ "/v1/realtime/sessions", "{\"model\":\"gpt-4o-realtime-preview\","
+	    "\"model\":\"gpt-realtime\"}", "duplicate_json_key" },
+	{ "/v1/realtime/client_secrets", "{\"session\":{\"type\":\"realtime\","
+	    "\"model\":\"o3-pro\",\"model\":\"gpt-realtime\"}}",
+	    "duplicate_json_key" },
+	{ "/v1/realtime/client_secrets", "{\"session\":{\"model\":"
+	    "\"gpt-realtime\"},\"session\":{\"model\":\"o3-pro\"}}",
+	    "duplicate_json_key" },
+	{ "/v1/realtime/sessions", "{\"model\":\"gpt-realtime\\u0000x\"}",
+	    "unsupported_model" },
+	{ "/v1/realtime/sessions", "{\"model\\u0000\":\"gpt-realtime\"}",
+	    "invalid_json" },
+};
+
+START_TEST(ambiguous_model_is_400_and_reaches_nothing)
+{
+	struct response	r;
+	char		code[64];
+
+	post(ambiguous[_i].path, ambiguous[_i].body, &r);
+	ck_assert_msg(r.status == 400, "%s: %ld: %s", ambiguous[_i].body,
+	    r.status, r.body);
+	ck_assert_str_eq(error_code(&r, code, sizeof(code)),
+	    ambiguous[_i].code);
+	ck_assert_ptr_null(strstr(r.body, "preview"));
+	ck_assert_ptr_null(strstr(r.body, "o3-pro"));
+	response_free(&r);
+	ck_assert_int_eq(fake_request_count(integ_fake_url), 0);
+}
+END_TEST
+
 START_TEST(validate_answers_200_or_410_locally)
 {
 	struct json_object	*root;
@@ -182,20 +223,21 @@ START_TEST(introspect_shape_without_secrets)
 }
 END_TEST
 
-Suite *
-realtime_suite(const char *name)
+void
+add_realtime_tests(Suite *s, enum frontend_kind kind)
 {
-	Suite	*s = suite_create(name);
 	TCase	*tc = tcase_create("realtime-http");
 
+	(void)kind;
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, reset_fake, NULL);
 	tcase_add_loop_test(tc, allowed_model_is_forwarded_unchanged, 0,
 	    (int)(sizeof(allowed) / sizeof(allowed[0])));
 	tcase_add_loop_test(tc, unsupported_model_is_400_and_reaches_nothing,
 	    0, (int)(sizeof(refused) / sizeof(refused[0])));
+	tcase_add_loop_test(tc, ambiguous_model_is_400_and_reaches_nothing, 0,
+	    (int)(sizeof(ambiguous) / sizeof(ambiguous[0])));
 	tcase_add_test(tc, validate_answers_200_or_410_locally);
 	tcase_add_test(tc, introspect_shape_without_secrets);
 	suite_add_tcase(s, tc);
-	return s;
 }

@@ -6,7 +6,6 @@
  * (it never sees an exit).  Where one worker serves everything, a stream
  * open while its worker retires still arrives whole.
  */
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <json.h>
 
 #include "tests/integ/client.h"
@@ -25,6 +23,8 @@
 #define ROUNDS		4	/* requests sent: ROUNDS * TEST_RECYCLE_N */
 #define PROCS_MAX	64
 #define STREAM_EVENTS	20
+/* Hang guards for what follows at once: 30 s in 50 ms steps. */
+#define WAIT_STEPS	600
 
 /* The relay's processes now: supervisors (the front server's) and workers. */
 struct relay_procs {
@@ -171,55 +171,6 @@ START_TEST(every_request_served_across_recycles)
 }
 END_TEST
 
-struct stream {
-	pthread_t	 thread;
-	long		 status;
-	char		*raw;
-	size_t		 len;
-};
-
-static size_t
-stream_data(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct stream	*st = arg;
-	size_t		 n = size * nmemb;
-
-	/* Not ck_assert: this runs in the stream's own thread. */
-	if ((st->raw = realloc(st->raw, st->len + n + 1)) == NULL)
-		abort();
-	memcpy(st->raw + st->len, ptr, n);
-	st->len += n;
-	st->raw[st->len] = '\0';
-	return n;
-}
-
-static void *
-stream_main(void *arg)
-{
-	struct stream		*st = arg;
-	CURL			*c = curl_easy_init();
-	struct curl_slist	*h = NULL;
-	char			 url[256];
-
-	snprintf(url, sizeof(url), "%s/v1/responses",
-	    integ_frontend->base_url);
-	h = curl_slist_append(h, AUTH);
-	h = curl_slist_append(h, JSON_CT);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-	    "{\"model\":\"gpt-test\",\"input\":\"hi\",\"stream\":true}");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, st);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st->status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return NULL;
-}
-
 static int
 count(const char *hay, const char *needle)
 {
@@ -234,25 +185,27 @@ count(const char *hay, const char *needle)
 START_TEST(stream_outlives_its_retiring_worker)
 {
 	struct relay_procs	 before, now;
-	struct stream		 st = { 0 };
+	struct bg_stream	 st = { 0 };
 	pid_t			 old;
 	int			 i, waited;
 	bool			 replaced = false;
 
 	/* Workers retired by the test before finish within moments. */
 	for (waited = 0; relay_procs(&before), before.nwork > 1 &&
-	    waited < 200; waited++)
+	    waited < WAIT_STEPS; waited++)
 		usleep(50000);
 	ck_assert_uint_eq(before.nwork, 1);
 	old = before.work[0];
-	/* STREAM_EVENTS events, 100 ms apart: open while N requests pass. */
-	fake_script(integ_fake_url,
-	    "{\"sse\":{\"events\":20,\"interval_ms\":100},\"times\":1}");
-	ck_assert_int_eq(pthread_create(&st.thread, NULL, stream_main, &st),
-	    0);
+	/*
+	 * STREAM_EVENTS events, held after the first until the worker has
+	 * been replaced: open while N requests pass, however long they take.
+	 */
+	fake_script(integ_fake_url, "{\"sse\":{\"events\":20,\"interval_ms\":"
+	    "0,\"hold_after\":1},\"times\":1}");
+	bg_stream_start(&st);
 	/* The stream has reached upstream (and taken the script). */
 	for (waited = 0; fake_request_count(integ_fake_url) < 1 &&
-	    waited < 200; waited++)
+	    waited < WAIT_STEPS; waited++)
 		usleep(50000);
 	ck_assert_int_eq(fake_request_count(integ_fake_url), 1);
 	/* Requests until the stream's worker has taken its last one. */
@@ -265,13 +218,14 @@ START_TEST(stream_outlives_its_retiring_worker)
 	ck_assert_msg(replaced, "worker %d was not replaced", (int)old);
 	ck_assert_msg(alive(old), "worker %d left with its stream open",
 	    (int)old);
-	ck_assert_int_eq(pthread_join(st.thread, NULL), 0);
+	ck_assert(fake_release(integ_fake_url));
+	bg_stream_join(&st);
 	ck_assert_int_eq(st.status, 200);
 	ck_assert_msg(count(st.raw, "event: response.output_text.delta") ==
 	    STREAM_EVENTS && strstr(st.raw, "data: [DONE]") != NULL,
 	    "stream cut short: %s", st.raw);
 	/* Its last request done, the retired worker goes. */
-	for (waited = 0; alive(old) && waited < 200; waited++)
+	for (waited = 0; alive(old) && waited < WAIT_STEPS; waited++)
 		usleep(50000);
 	ck_assert_msg(!alive(old), "retired worker %d still runs", (int)old);
 	free(st.raw);
@@ -294,7 +248,7 @@ START_TEST(a_worker_stopped_alone_leaves_the_socket_listening)
 	ck_assert_uint_ge(before.nwork, 1);
 	victim = before.work[0];
 	ck_assert_int_eq(kill(victim, SIGTERM), 0);
-	for (waited = 0; alive(victim) && waited < 200; waited++)
+	for (waited = 0; alive(victim) && waited < WAIT_STEPS; waited++)
 		usleep(50000);
 	ck_assert_msg(!alive(victim), "worker %d did not stop", (int)victim);
 	for (i = 0; i < 3; i++)
@@ -302,17 +256,11 @@ START_TEST(a_worker_stopped_alone_leaves_the_socket_listening)
 }
 END_TEST
 
-Suite *
-recycle_suite(enum frontend_kind kind)
+void
+add_recycle_tests(Suite *s, enum frontend_kind kind)
 {
-	static char	 names[FRONTEND__MAX][64];	/* Check keeps the pointer */
-	char		*name = names[(unsigned)kind % FRONTEND__MAX];
-	Suite		*s;
-	TCase		*tc;
+	TCase	*tc = tcase_create("recycle");
 
-	snprintf(name, sizeof(names[0]), "recycle-%s", frontend_name(kind));
-	s = suite_create(name);
-	tc = tcase_create(name);
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, reset_fake, NULL);
 	tcase_add_test(tc, every_request_served_across_recycles);
@@ -322,5 +270,4 @@ recycle_suite(enum frontend_kind kind)
 		    a_worker_stopped_alone_leaves_the_socket_listening);
 	}
 	suite_add_tcase(s, tc);
-	return s;
 }

@@ -1,13 +1,16 @@
 /*
  * The Realtime WebSocket bridge behind real lighttpd (from the shipped
  * deploy/lighttpd-websocket.conf), in front of the fake Realtime
- * endpoint tests/fake_ws/fake-ws.  Everything on loopback, started here
- * and stopped by PID.
+ * endpoint tests/fake_ws/fake-ws; and a second bridge, reached directly,
+ * in front of a scripted upstream of this file's own that misbehaves on
+ * purpose (it redirects, or never answers the handshake).  Everything on
+ * loopback, started here and stopped by PID.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,26 +29,20 @@
 
 #define KEY_HEADER	"X-Relay-Key: " TEST_RELAY_KEY
 #define WS_TARGET	"/v1/realtime/ws?model=gpt-realtime-mini"
+/* Models the scripted upstream tells apart (gpt-realtime* are allowed). */
+#define MODEL_REDIRECT	"gpt-realtime-redirect"
+#define MODEL_SILENT	"gpt-realtime-silent"
+/* Generous hang guards: a wait ends as soon as what it waits for
+ * happens (valgrind's relay starts and exits slowly). */
+#define WAIT_S		60
+
+enum { PID_FAKE_WS, PID_RELAY, PID_LIGHTTPD, PID_SCRIPTED, PID_RELAY_SCRIPTED,
+    PID__MAX };
 
 static char	dir[256];
-static pid_t	pids[3];	/* fake-ws, relay --websocket, lighttpd */
+static pid_t	pids[PID__MAX];	/* stopped in reverse order */
 static int	http_port;
-
-static bool
-port_open(int port)
-{
-	struct sockaddr_in	sa;
-	int			fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
+static int	scripted_bridge_port;	/* the second bridge, no front server */
 
 static pid_t
 spawn(char *const argv[], const char *log)
@@ -117,14 +114,14 @@ stop_all(void)
 {
 	int	i, n, status;
 
-	for (i = 2; i >= 0; i--) {
+	for (i = PID__MAX - 1; i >= 0; i--) {
 		if (pids[i] <= 0)
 			continue;
 		kill(pids[i], SIGTERM);
-		for (n = 0; n < 50 && waitpid(pids[i], &status, WNOHANG) == 0;
-		    n++)
+		for (n = 0; n < WAIT_S * 10 && waitpid(pids[i], &status,
+		    WNOHANG) == 0; n++)
 			usleep(100000);
-		if (n == 50) {
+		if (n == WAIT_S * 10) {
 			kill(pids[i], SIGKILL);
 			waitpid(pids[i], &status, 0);
 		}
@@ -132,12 +129,251 @@ stop_all(void)
 	}
 }
 
+/*
+ * The scripted upstream: a process with two listeners, recording in
+ * dir/scripted.log one line per event.  On the first, a handshake for
+ * MODEL_REDIRECT is answered 307 to the second ("upstream redirect");
+ * any other is held unanswered ("upstream held") until the bridge
+ * closes it or SIGUSR1 closes every held one.  The second listener
+ * records what reaches it ("redirected", key=yes if the operator's key
+ * came along) and closes.
+ */
+static volatile sig_atomic_t	scripted_release;
+
+static void
+on_release(int sig)
+{
+	(void)sig;
+	scripted_release = 1;
+}
+
+static int
+listen_loopback(int *port)
+{
+	struct sockaddr_in	sa;
+	socklen_t		len = sizeof(sa);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 16) != 0 || getsockname(fd, (struct sockaddr *)&sa,
+	    &len) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Reads a request head (up to its blank line) into buf. */
+static void
+read_head(int fd, char *buf, size_t bufsz)
+{
+	size_t	used = 0;
+	ssize_t	n;
+
+	buf[0] = '\0';
+	while (used + 1 < bufsz && strstr(buf, "\r\n\r\n") == NULL) {
+		n = read(fd, buf + used, bufsz - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		buf[used] = '\0';
+	}
+}
+
+static void
+record(int logfd, const char *event, const char *head)
+{
+	char	line[256];
+	int	n;
+
+	n = snprintf(line, sizeof(line), "%s key=%s\n", event,
+	    strstr(head, "Bearer " TEST_OPENAI_KEY) ? "yes" : "no");
+	if (n > 0 && write(logfd, line, (size_t)n) != n)
+		_exit(1);
+}
+
+static void __attribute__((noreturn))
+scripted_serve(int front, int second, int second_port, int logfd)
+{
+	struct pollfd	 pfd[2 + 16];
+	sigset_t	 usr1, none;
+	char		 head[8192], answer[256];
+	int		 held[16], nheld = 0, i, n, fd;
+
+	/* SIGUSR1 comes only inside ppoll, so none is missed. */
+	sigemptyset(&none);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	signal(SIGUSR1, on_release);
+	for (;;) {
+		if (scripted_release) {
+			scripted_release = 0;
+			for (i = 0; i < nheld; i++)
+				close(held[i]);
+			nheld = 0;
+		}
+		pfd[0] = (struct pollfd){ front, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ second, POLLIN, 0 };
+		for (i = 0; i < nheld; i++)
+			pfd[2 + i] = (struct pollfd){ held[i], POLLIN, 0 };
+		if (ppoll(pfd, (nfds_t)(2 + nheld), NULL, &none) < 0)
+			continue;	/* EINTR: SIGUSR1 */
+		for (i = nheld - 1; i >= 0; i--) {
+			if (pfd[2 + i].revents == 0 ||
+			    read(held[i], head, sizeof(head)) > 0)
+				continue;
+			close(held[i]);
+			held[i] = held[--nheld];
+		}
+		if ((pfd[1].revents & POLLIN) &&
+		    (fd = accept(second, NULL, NULL)) >= 0) {
+			read_head(fd, head, sizeof(head));
+			record(logfd, "redirected", head);
+			close(fd);
+		}
+		if (!(pfd[0].revents & POLLIN) ||
+		    (fd = accept(front, NULL, NULL)) < 0)
+			continue;
+		read_head(fd, head, sizeof(head));
+		if (strstr(head, "model=" MODEL_REDIRECT) != NULL) {
+			record(logfd, "upstream redirect", head);
+			n = snprintf(answer, sizeof(answer), "HTTP/1.1 307 "
+			    "Temporary Redirect\r\nLocation: ws://127.0.0.1:%d"
+			    "/v1/realtime?model=" MODEL_REDIRECT "\r\n"
+			    "Content-Length: 0\r\n\r\n", second_port);
+			if (n > 0 && write(fd, answer, (size_t)n) != n)
+				_exit(1);
+			close(fd);
+		} else if (nheld < 16) {
+			record(logfd, "upstream held", head);
+			held[nheld++] = fd;
+		} else
+			close(fd);
+	}
+}
+
+/* Starts the scripted upstream; its first listener's port, or -1. */
+static int
+scripted_start(void)
+{
+	char	path[320];
+	int	front, second, front_port = 0, second_port = 0, logfd;
+
+	snprintf(path, sizeof(path), "%s/scripted.log", dir);
+	front = listen_loopback(&front_port);
+	second = listen_loopback(&second_port);
+	logfd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (front < 0 || second < 0 || logfd < 0)
+		return -1;
+	pids[PID_SCRIPTED] = fork();
+	if (pids[PID_SCRIPTED] == 0)
+		scripted_serve(front, second, second_port, logfd);
+	close(front);
+	close(second);
+	close(logfd);
+	return pids[PID_SCRIPTED] > 0 ? front_port : -1;
+}
+
+/* How many lines of dir/scripted.log start with event. */
+static int
+scripted_count(const char *event)
+{
+	char	path[320], line[256];
+	FILE	*fp;
+	int	n = 0;
+
+	snprintf(path, sizeof(path), "%s/scripted.log", dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		n += strncmp(line, event, strlen(event)) == 0;
+	fclose(fp);
+	return n;
+}
+
+/* How many times needle occurs in the servers' log. */
+static int
+servers_log_count(const char *needle)
+{
+	char		 path[320], *log;
+	const char	*p;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "%s/log/servers.log", dir);
+	if ((log = frontend_read_file(path)) == NULL)
+		return 0;
+	for (p = log; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* Waits up to WAIT_S for count() of what to exceed above. */
+static bool
+wait_above(int (*count)(const char *), const char *what, int above)
+{
+	int	i;
+
+	for (i = 0; i < WAIT_S * 10; i++) {
+		if (count(what) > above)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* relay_bin --websocket with conf, listening on 127.0.0.1:port. */
+static pid_t
+spawn_bridge(const char *relay_bin, const char *conf, int port,
+    const char *log)
+{
+	char	listen[64];
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	if (frontend_valgrind()) {
+		char	cmd[2048];
+
+		/* The shell execs valgrind: the PID is still the relay's. */
+		snprintf(cmd, sizeof(cmd), "exec " FRONTEND_VALGRIND " "
+		    FRONTEND_VALGRIND_OPTIONS " --log-file=%s/log/"
+		    "valgrind-%%p.log '%s' --websocket --listen %s "
+		    "--config '%s'", dir, relay_bin, listen, conf);
+		return spawn((char *[]){ "/bin/sh", "-c", cmd, NULL }, log);
+	}
+	return spawn((char *[]){ (char *)relay_bin, "--websocket", "--listen",
+	    listen, "--config", (char *)conf, NULL }, log);
+}
+
+/* A relay.conf for a bridge in front of http://127.0.0.1:upstream_port. */
+static int
+write_bridge_conf(const char *path, int upstream_port)
+{
+	char	conf[1024];
+
+	/* An http:// base: the bridge must connect with ws://. */
+	snprintf(conf, sizeof(conf),
+	    "OPENAI_API_BASE = http://127.0.0.1:%d/v1\n"
+	    "OPENAI_API_KEY = " TEST_OPENAI_KEY "\n"
+	    "RELAY_KEY = " TEST_RELAY_KEY "\n"
+	    "RELAY_REALTIME_WS_ENABLED = true\n"
+	    "RELAY_REALTIME_WS_MAX_MESSAGE = 262144\n", upstream_port);
+	if (write_file(path, conf) != 0)
+		return -1;
+	return chmod(path, 0600);
+}
+
 int
 wsbridge_fixture_start(const char *relay_bin)
 {
-	char	path[512], conf[1024], portbuf[32], listen[64], log[320];
+	char	path[512], portbuf[32], log[320];
 	FILE	*fp;
-	int	fake_port = 0, bridge_port, n;
+	int	fake_port = 0, bridge_port, scripted_port, n;
 
 	snprintf(dir, sizeof(dir), "/tmp/relay-ws-XXXXXX");
 	if (mkdtemp(dir) == NULL)
@@ -153,8 +389,9 @@ wsbridge_fixture_start(const char *relay_bin)
 		chmod(path, 0777);
 	}
 	snprintf(path, sizeof(path), "%s/fake-ws.port", dir);
-	pids[0] = spawn((char *[]){ "tests/fake_ws/fake-ws", path, NULL }, log);
-	for (n = 0; n < 100 && fake_port <= 0; n++) {
+	pids[PID_FAKE_WS] = spawn((char *[]){ "tests/fake_ws/fake-ws", path,
+	    NULL }, log);
+	for (n = 0; n < WAIT_S * 10 && fake_port <= 0; n++) {
 		usleep(100000);
 		if ((fp = fopen(path, "r")) != NULL) {
 			if (fscanf(fp, "%d", &fake_port) != 1)
@@ -164,40 +401,30 @@ wsbridge_fixture_start(const char *relay_bin)
 	}
 	bridge_port = frontend_free_port();
 	http_port = frontend_free_port();
-	if (fake_port <= 0 || bridge_port <= 0 || http_port <= 0)
+	scripted_bridge_port = frontend_free_port();
+	scripted_port = scripted_start();
+	if (fake_port <= 0 || bridge_port <= 0 || http_port <= 0 ||
+	    scripted_bridge_port <= 0 || scripted_port <= 0)
 		goto fail;
 
-	/* An http:// base: the bridge must connect with ws://. */
-	snprintf(conf, sizeof(conf),
-	    "OPENAI_API_BASE = http://127.0.0.1:%d/v1\n"
-	    "OPENAI_API_KEY = " TEST_OPENAI_KEY "\n"
-	    "RELAY_KEY = " TEST_RELAY_KEY "\n"
-	    "RELAY_REALTIME_WS_ENABLED = true\n"
-	    "RELAY_REALTIME_WS_MAX_MESSAGE = 262144\n", fake_port);
 	snprintf(path, sizeof(path), "%s/relay.conf", dir);
-	if (write_file(path, conf) != 0)
+	if (write_bridge_conf(path, fake_port) != 0)
 		goto fail;
-	chmod(path, 0600);
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", bridge_port);
-	if (frontend_valgrind()) {
-		char	cmd[2048];
-
-		/* The shell execs valgrind: pids[1] is still the relay's. */
-		snprintf(cmd, sizeof(cmd), "exec " FRONTEND_VALGRIND " "
-		    FRONTEND_VALGRIND_OPTIONS " --log-file=%s/log/"
-		    "valgrind-%%p.log '%s' --websocket --listen %s "
-		    "--config '%s'", dir, relay_bin, listen, path);
-		pids[1] = spawn((char *[]){ "/bin/sh", "-c", cmd, NULL }, log);
-	} else
-		pids[1] = spawn((char *[]){ (char *)relay_bin, "--websocket",
-		    "--listen", listen, "--config", path, NULL }, log);
+	pids[PID_RELAY] = spawn_bridge(relay_bin, path, bridge_port, log);
+	snprintf(path, sizeof(path), "%s/relay-scripted.conf", dir);
+	if (write_bridge_conf(path, scripted_port) != 0)
+		goto fail;
+	pids[PID_RELAY_SCRIPTED] = spawn_bridge(relay_bin, path,
+	    scripted_bridge_port, log);
 	snprintf(path, sizeof(path), "%s/lighttpd.conf", dir);
 	if (write_lighttpd_conf(path, bridge_port) != 0)
 		goto fail;
-	pids[2] = spawn((char *[]){ "/usr/sbin/lighttpd", "-D", "-f", path,
-	    NULL }, log);
-	for (n = 0; n < 100; n++) {
-		if (port_open(bridge_port) && port_open(http_port))
+	pids[PID_LIGHTTPD] = spawn((char *[]){ "/usr/sbin/lighttpd", "-D",
+	    "-f", path, NULL }, log);
+	for (n = 0; n < WAIT_S * 10; n++) {
+		if (frontend_port_open(bridge_port) &&
+		    frontend_port_open(http_port) &&
+		    frontend_port_open(scripted_bridge_port))
 			return 0;
 		usleep(100000);
 	}
@@ -365,17 +592,127 @@ START_TEST(upstream_close_code_reaches_the_client)
 }
 END_TEST
 
-Suite *
-wsbridge_suite(void)
+/* Opens a session with the second bridge, for model; waits WAIT_S. */
+static int
+open_scripted(const char *model)
 {
-	Suite	*s = suite_create("wsbridge-lighttpd");
+	static const char *const headers[] = { KEY_HEADER, NULL };
+	struct timeval	tv = { WAIT_S, 0 };
+	char		target[128];
+	int		status, fd;
+
+	snprintf(target, sizeof(target), "/v1/realtime/ws?model=%s", model);
+	fd = ws_open(scripted_bridge_port, target, headers, &status);
+	ck_assert_msg(fd >= 0, "upgrade refused: HTTP %d", status);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* The close code of a close frame the bridge sends next. */
+static int
+expect_close(int fd)
+{
+	char	*msg;
+	size_t	 len;
+	int	 code;
+
+	msg = expect(fd, WS_CLOSE, &len);
+	ck_assert_uint_ge(len, 2);
+	code = ((unsigned char)msg[0] << 8) | (unsigned char)msg[1];
+	free(msg);
+	return code;
+}
+
+/*
+ * An upstream that answers the upgrade with a redirect gets no second
+ * handshake: libwebsockets would follow it to any host, with the
+ * operator's key.  The client is told the upstream failed.
+ */
+START_TEST(upstream_redirect_is_not_followed)
+{
+	int	before = scripted_count("upstream redirect");
+	int	fd = open_scripted(MODEL_REDIRECT);
+
+	ck_assert_int_eq(expect_close(fd), 1011);
+	close(fd);
+	ck_assert_int_eq(scripted_count("upstream redirect"), before + 1);
+	ck_assert_int_eq(scripted_count("redirected"), 0);
+}
+END_TEST
+
+/*
+ * A client that leaves while its upstream's handshake is pending:
+ * opens a session, waits until the upstream holds the handshake, and
+ * closes.  Returns how many sessions the bridge had logged before.
+ */
+static int
+leave_before_upstream_answers(void)
+{
+	int	logged = servers_log_count("model=" MODEL_SILENT " close=");
+	int	held = scripted_count("upstream held");
+	int	fd = open_scripted(MODEL_SILENT);
+	char	*msg, c;
+	size_t	 len;
+
+	ck_assert_msg(wait_above(scripted_count, "upstream held", held),
+	    "the upstream never saw the handshake");
+	ck_assert_int_eq(ws_send(fd, WS_CLOSE, "\x03\xe8", 2), 0);
+	/* The bridge answers the close, then ends the connection. */
+	ck_assert_int_eq(ws_recv(fd, &msg, &len), WS_CLOSE);
+	free(msg);
+	ck_assert_int_eq(read(fd, &c, 1), 0);
+	close(fd);
+	return logged;
+}
+
+/*
+ * The upstream never answers and the client has left: libwebsockets
+ * gives up on the handshake after its timeout, and the bridge must end
+ * (and log) the session then rather than keep it forever.
+ */
+START_TEST(session_ends_when_a_pending_upstream_is_dropped)
+{
+	int	logged = leave_before_upstream_answers();
+
+	ck_assert_msg(wait_above(servers_log_count, "model=" MODEL_SILENT
+	    " close=", logged), "the bridge kept the session of a client "
+	    "that left");
+}
+END_TEST
+
+/*
+ * The upstream gives up after the client has left: the bridge, freed
+ * then, must not be touched again (a use-after-free the sanitized and
+ * valgrind runs catch; the sanitized bridge aborts on it).
+ */
+START_TEST(upstream_failing_after_the_client_left_is_safe)
+{
+	static const char *const none[] = { NULL };
+	int	logged = leave_before_upstream_answers(), status;
+
+	ck_assert_int_eq(kill(pids[PID_SCRIPTED], SIGUSR1), 0);
+	ck_assert_msg(wait_above(servers_log_count, "model=" MODEL_SILENT
+	    " close=", logged), "the bridge never ended the session");
+	/* Served after the session's end: the bridge is still there. */
+	ck_assert_int_eq(ws_open(scripted_bridge_port, WS_TARGET, none,
+	    &status), -1);
+	ck_assert_int_eq(status, 401);
+}
+END_TEST
+
+void
+add_wsbridge_tests(Suite *s, enum frontend_kind kind)
+{
 	TCase	*tc = tcase_create("bridge");
 
-	tcase_set_timeout(tc, 30);
+	(void)kind;
+	tcase_set_timeout(tc, 3 * WAIT_S);
 	tcase_add_test(tc, unauthenticated_upgrade_is_refused);
 	tcase_add_test(tc, session_relays_text_binary_and_pings);
 	tcase_add_test(tc, browser_subprotocol_key_is_accepted_and_kept_local);
 	tcase_add_test(tc, upstream_close_code_reaches_the_client);
+	tcase_add_test(tc, upstream_redirect_is_not_followed);
+	tcase_add_test(tc, upstream_failing_after_the_client_left_is_safe);
+	tcase_add_test(tc, session_ends_when_a_pending_upstream_is_dropped);
 	suite_add_tcase(s, tc);
-	return s;
 }

@@ -8,34 +8,40 @@
 #define KEY2	"second-key-abcdefghij"
 
 static struct config	cfg;
+static struct keyset	ks;
 
 static void
 make_config(const char *enabled, const char *key, const char *keys)
 {
-	const char	*values[SETTING__MAX] = { NULL };
+	const char	*values[SETTINGS_MAX] = { NULL };
 	char		 err[256];
 
-	values[SETTING_RELAY_AUTH_ENABLED] = enabled;
-	values[SETTING_RELAY_KEY] = key;
-	values[SETTING_RELAY_KEYS] = keys;
+	values[setting_lookup("RELAY_AUTH_ENABLED")] = enabled;
+	values[setting_lookup("RELAY_KEY")] = key;
+	values[setting_lookup("RELAY_KEYS")] = keys;
 	ck_assert_msg(config_build(values, &cfg, err, sizeof(err)) == 0,
 	    "%s", err);
+	ck_assert_int_eq(keys_build(&cfg, NULL, NULL, &ks, err, sizeof(err)),
+	    0);
 }
 
 static void
 teardown(void)
 {
+	keys_free(&ks);
 	config_free(&cfg);
 }
 
 static enum rerr
 check(const char *authorization, const char *x_relay_key, const char **who)
 {
-	const char	*client;
+	const struct key_entry	*key;
+	enum rerr		 rc = auth_check(&cfg, &ks, authorization,
+	    x_relay_key, &key);
 
-	enum rerr rc = auth_check(&cfg, authorization, x_relay_key, &client);
+	ck_assert(rc == RERR_OK ? key != NULL : key == NULL);
 	if (who != NULL)
-		*who = client;
+		*who = key != NULL ? key->name : "-";
 	return rc;
 }
 

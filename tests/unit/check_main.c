@@ -10,6 +10,9 @@ main(void)
 
 	srunner_add_suite(sr, path_suite());
 	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, keys_suite());
+	srunner_add_suite(sr, limits_suite());
+	srunner_add_suite(sr, usage_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, headers_suite());
 	srunner_add_suite(sr, error_suite());
@@ -22,6 +25,17 @@ main(void)
 	srunner_add_suite(sr, realtime_suite());
 	srunner_add_suite(sr, utf8_suite());
 	srunner_add_suite(sr, budget_suite());
+	srunner_add_suite(sr, state_suite());
+	srunner_add_suite(sr, forward_suite());
+	srunner_add_suite(sr, handlers_suite());
+	srunner_add_suite(sr, dynbuf_suite());
+	srunner_add_suite(sr, linger_suite());
+	srunner_add_suite(sr, links_suite());
+	srunner_add_suite(sr, answer_suite());
+	srunner_add_suite(sr, mime_suite());
+	srunner_add_suite(sr, oauth_suite());
+	srunner_add_suite(sr, multipart_suite());
+	srunner_add_suite(sr, mcp_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

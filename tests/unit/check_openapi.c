@@ -13,6 +13,7 @@
 #include "openapi/openapi.h"
 #include "openapi/origin.h"
 #include "policy/config.h"
+#include "policy/headers.h"
 #include "policy/route.h"
 #include "tests/unit/suites.h"
 
@@ -272,6 +273,14 @@ START_TEST(actions_document_within_chatgpt_limits)
 		}
 	}
 	ck_assert_uint_le(nops, ACTIONS_MAX_OPS);
+	/* The seed's surface: responses and responses/compact; images and
+	 * files a GPT can use. */
+	ck_assert_ptr_nonnull(json_object_object_get(get(doc, "paths"),
+	    "/v1/responses/compact"));
+	ck_assert_ptr_nonnull(json_object_object_get(get(doc, "paths"),
+	    "/v1/actions/images/generations"));
+	ck_assert_ptr_nonnull(json_object_object_get(get(doc, "paths"),
+	    "/v1/actions/files/{file_id}/content"));
 	ck_assert_uint_le(strlen(get_str(get(doc, "info"), "description")),
 	    300);
 	json_object_put(seen);
@@ -340,9 +349,9 @@ START_TEST(host_validation)
 	size_t	i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		ck_assert_msg(origin_host_valid(good[i]), "%s", good[i]);
+		ck_assert_msg(headers_host_valid(good[i]), "%s", good[i]);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(!origin_host_valid(bad[i]), "%s", bad[i]);
+		ck_assert_msg(!headers_host_valid(bad[i]), "%s", bad[i]);
 }
 END_TEST
 
@@ -372,7 +381,7 @@ START_TEST(public_url_setting)
 		"ftp://x", "https://", "https://u:p@host", "https://h/?q=1",
 		"https://h/#f", "relay.example",
 	};
-	const char	*values[SETTING__MAX] = { NULL };
+	const char	*values[SETTINGS_MAX] = { NULL };
 	struct config	 cfg;
 	char		 err[256];
 	size_t		 i;
@@ -380,12 +389,12 @@ START_TEST(public_url_setting)
 	ck_assert_int_eq(config_build(values, &cfg, err, sizeof(err)), 0);
 	ck_assert_str_eq(cfg.public_url, "");
 	config_free(&cfg);
-	values[SETTING_RELAY_PUBLIC_URL] = "https://gpt.example.org/relay/v1/";
+	values[setting_lookup("RELAY_PUBLIC_URL")] = "https://gpt.example.org/relay/v1/";
 	ck_assert_int_eq(config_build(values, &cfg, err, sizeof(err)), 0);
 	ck_assert_str_eq(cfg.public_url, "https://gpt.example.org/relay");
 	config_free(&cfg);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		values[SETTING_RELAY_PUBLIC_URL] = bad[i];
+		values[setting_lookup("RELAY_PUBLIC_URL")] = bad[i];
 		ck_assert_msg(config_build(values, &cfg, err, sizeof(err)) ==
 		    -1, "%s accepted", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, "RELAY_PUBLIC_URL"));

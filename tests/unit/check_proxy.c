@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json.h>
+
+#include "policy/body.h"
 #include "policy/proxy.h"
 #include "tests/unit/suites.h"
 
@@ -44,10 +47,31 @@ static const struct {
 	    "{\"after\":\"b/1\"}}", RERR_OK, "/v1/batches?after=b%2F1|" },
 	{ "{\"method\":\"GET\",\"path\":\"/v1/batches\",\"query_params\":{}}",
 	    RERR_OK, "/v1/batches?|" },
+	/* The Actions operations' own JSON routes too, as callProxy says. */
+	{ "{\"method\":\"GET\",\"path\":\"/v1/models\"}", RERR_OK,
+	    "/v1/models?|" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/responses\"}", RERR_OK,
+	    "/v1/responses?|{}" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/responses/resp_1/input_items\","
+	    "\"query\":{\"limit\":5}}", RERR_OK,
+	    "/v1/responses/resp_1/input_items?limit=5|" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/responses/compact\",\"body\":"
+	    "{\"model\":\"m\"}}", RERR_OK,
+	    "/v1/responses/compact?|{\"model\":\"m\"}" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/embeddings\",\"body\":"
+	    "{\"input\":\"a\"}}", RERR_OK, "/v1/embeddings?|{\"input\":\"a\"}" },
+	/* Plain JSON, unlike the original's dead entry behind its prefix. */
+	{ "{\"method\":\"POST\",\"path\":\"moderations\",\"body\":"
+	    "{\"input\":\"hi\"}}", RERR_OK, "/v1/moderations?|{\"input\":\"hi\"}" },
 
 	/* Denied, in the original's order. */
 	{ "{\"method\":\"POST\",\"path\":\"/v1/chat/completions\",\"body\":"
 	    "{\"stream\":true}}", RERR_PROXY_DENIED, "stream=true is not allowed" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/responses/r1\",\"query\":"
+	    "{\"stream\":true}}", RERR_PROXY_DENIED, "stream=true is not allowed" },
+	{ "{\"method\":\"GET\",\"path\":\"/v1/responses/r1\",\"query\":"
+	    "{\"stream\":\"true\"}}", RERR_PROXY_DENIED,
+	    "stream=true is not allowed" },
 	{ "{\"method\":\"POST\",\"path\":\"/v1/responses:stream\"}",
 	    RERR_PROXY_DENIED, "':' paths are not allowed" },
 	{ "{\"method\":\"GET\",\"path\":\"/v1/files/../admin\"}",
@@ -84,8 +108,11 @@ static const struct {
 	    "blocked prefix: /v1/uploads" },
 	{ "{\"method\":\"POST\",\"path\":\"/v1/realtime/sessions\"}",
 	    RERR_PROXY_DENIED, "blocked prefix: /v1/realtime" },
-	{ "{\"method\":\"POST\",\"path\":\"/v1/moderations\"}",
-	    RERR_PROXY_DENIED, "blocked prefix: /v1/moderations" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/audio/transcriptions\"}",
+	    RERR_PROXY_DENIED, "blocked prefix: /v1/audio" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/audio/speech\",\"body\":"
+	    "{\"input\":\"hi\"}}", RERR_PROXY_DENIED,
+	    "blocked prefix: /v1/audio" },
 	{ "{\"method\":\"GET\",\"path\":\"/v1/files/f1/content\"}",
 	    RERR_PROXY_DENIED, "blocked suffix: /content" },
 	{ "{\"method\":\"GET\",\"path\":\"/v1/batches/b1/results\"}",
@@ -102,10 +129,22 @@ static const struct {
 	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
 	{ "{\"method\":\"GET\",\"path\":\"/v1/models/\"}",
 	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/actions/images/edits\"}",
+	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/actions/uploads\"}",
+	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
+	{ "{\"method\":\"POST\",\"path\":\"/v1/images/generations\"}",
+	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
+
+	/* A path served with other methods: 405 and what Allow says. */
 	{ "{\"method\":\"PUT\",\"path\":\"/v1/vector_stores\"}",
-	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
-	{ "{\"method\":\"POST\",\"path\":\"/v1/responses\"}",
-	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
+	    RERR_METHOD_NOT_ALLOWED, "GET, POST" },
+	{ "{\"method\":\"DELETE\",\"path\":\"/v1/models\"}",
+	    RERR_METHOD_NOT_ALLOWED, "GET" },
+	{ "{\"method\":\"GET\",\"path\":\"embeddings\"}",
+	    RERR_METHOD_NOT_ALLOWED, "POST" },
+	{ "{\"method\":\"PATCH\",\"path\":\"/v1/files/f1\"}",
+	    RERR_METHOD_NOT_ALLOWED, "GET, DELETE" },
 	{ "{\"method\":\"GET\",\"path\":\"/v1beta/files\"}",
 	    RERR_PROXY_NOT_ALLOWLISTED, "not allowlisted" },
 	{ "{\"method\":\"GET\",\"path\":\"/actions/system/info\"}",
@@ -155,20 +194,28 @@ static const struct {
 START_TEST(proxy_table_driven)
 {
 	struct proxy_call	 call;
+	struct json_object	*parsed = NULL;
+	struct body_facts	 facts;
 	const char		*reason = NULL;
 	const char		*env = cases[_i].envelope;
 	char			 got[1024];
 	enum rerr		 rc;
 
-	rc = proxy_decide(env, strlen(env), &call, &reason);
+	/* As handlers_serve hands it over: parsed, or NULL if it is not. */
+	(void)body_json_tree(env, strlen(env), &facts, &parsed);
+	rc = proxy_decide(parsed, &call, &reason);
+	json_object_put(parsed);
 	ck_assert_msg(rc == cases[_i].rc, "%s: got %d want %d (%s)", env, rc,
 	    cases[_i].rc, reason ? reason : "-");
 	if (rc == RERR_OK) {
 		snprintf(got, sizeof(got), "%s?%s|%s", call.path, call.query,
 		    call.body ? call.body : "");
 		ck_assert_str_eq(got, cases[_i].expect);
-		ck_assert_int_eq(call.route->bucket, BUCKET_PROXY_HARNESS);
+		ck_assert(route_in_proxy(call.route));
 		proxy_call_free(&call);
+	} else if (rc == RERR_METHOD_NOT_ALLOWED) {
+		ck_assert_str_eq(call.allow, cases[_i].expect);
+		ck_assert_ptr_null(call.path);
 	} else if (cases[_i].expect != NULL) {
 		ck_assert_msg(reason != NULL && strstr(reason,
 		    cases[_i].expect) != NULL, "%s: reason %s", env,
@@ -185,22 +232,12 @@ START_TEST(every_allowlisted_row_is_reachable)
 	const struct route	*r;
 	char			 path[256], *norm;
 	const char		*reason;
-	size_t			 i, o;
+	size_t			 i;
 
 	for (i = 0; i < routes_count; i++) {
-		const char *t = routes[i].path;
-
-		if (routes[i].bucket != BUCKET_PROXY_HARNESS)
+		if (!route_in_proxy(&routes[i]))
 			continue;
-		for (o = 0; *t != '\0' && o + 8 < sizeof(path);) {
-			if (*t == '{') {
-				memcpy(path + o, "id_1", 4);
-				o += 4;
-				t = strchr(t, '}') + 1;
-			} else
-				path[o++] = *t++;
-		}
-		path[o] = '\0';
+		route_sample_path(&routes[i], path, sizeof(path));
 		ck_assert_msg(proxy_check_path(routes[i].method, path, false,
 		    &norm, &r, &reason) == RERR_OK, "%s %s: %s",
 		    method_name(routes[i].method), path, reason);

@@ -6,11 +6,24 @@
 #include <json.h>
 
 #include "policy/realtime.h"
+#include "policy/strlist.h"
 #include "tests/unit/suites.h"
+
+/* A list as config_build parses RELAY_REALTIME_MODELS (the test frees). */
+static struct strlist
+models(const char *text)
+{
+	struct strlist	l;
+
+	strlist_parse(&l, text);
+	return l;
+}
 
 START_TEST(allowlist_exact_and_prefix)
 {
-	const char	*list = "gpt-realtime*, gpt-4o-realtime-preview";
+	struct strlist	 parsed = models("gpt-realtime*, gpt-4o-realtime-preview");
+	struct strlist	 none = models(""), all = models("*");
+	struct strlist	*list = &parsed;
 
 	ck_assert(realtime_model_allowed(list, "gpt-realtime"));
 	ck_assert(realtime_model_allowed(list, "gpt-realtime-mini-2025-10-06"));
@@ -20,8 +33,11 @@ START_TEST(allowlist_exact_and_prefix)
 	ck_assert(!realtime_model_allowed(list, "gpt-realtim"));
 	ck_assert(!realtime_model_allowed(list, ""));
 	ck_assert(!realtime_model_allowed(list, "gpt-realtime&x=1"));
-	ck_assert(!realtime_model_allowed("", "gpt-realtime"));
-	ck_assert(realtime_model_allowed("*", "anything-goes"));
+	ck_assert(!realtime_model_allowed(&none, "gpt-realtime"));
+	ck_assert(realtime_model_allowed(&all, "anything-goes"));
+	strlist_free(&parsed);
+	strlist_free(&none);
+	strlist_free(&all);
 }
 END_TEST
 
@@ -29,11 +45,13 @@ static enum rerr
 mint(const char *json, const char **param)
 {
 	struct json_object	*o = json_tokener_parse(json);
+	struct strlist		 allowed = models("gpt-realtime*");
 	enum rerr		 rc;
 
 	ck_assert_ptr_nonnull(o);
-	rc = realtime_check_mint("gpt-realtime*", o, param);
+	rc = realtime_check_mint(&allowed, o, param);
 	json_object_put(o);
+	strlist_free(&allowed);
 	return rc;
 }
 
@@ -52,6 +70,11 @@ START_TEST(mint_checks_model_and_session_model)
 	ck_assert_int_eq(mint("{\"session\":{\"type\":\"realtime\","
 	    "\"model\":\"o3\"}}", &param), RERR_UNSUPPORTED_MODEL);
 	ck_assert_str_eq(param, "session.model");
+	/* Upstream reads the body as it came, past an escaped NUL. */
+	ck_assert_int_eq(mint("{\"model\":\"gpt-realtime\\u0000x\"}", &param),
+	    RERR_UNSUPPORTED_MODEL);
+	ck_assert_int_eq(mint("{\"session\":{\"model\":"
+	    "\"gpt-realtime\\u0000\"}}", &param), RERR_UNSUPPORTED_MODEL);
 }
 END_TEST
 

@@ -1,4 +1,6 @@
 /* The route table's invariants and the router's decisions. */
+#include <regex.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/route.h"
@@ -58,6 +60,14 @@ START_TEST(public_routes_are_the_originals)
 		"/", "/health", "/v1/health", "/manifest",
 		"/openapi.json", "/openapi.actions.json", "/docs",
 		"/docs/{asset}",
+		/* ChatGPT fetches images without a key: the link is one. */
+		"/v1/actions/links/{link_id}",
+		/* OAuth: discovery and sign-in come before any credential
+		 * (two paths have both GET and POST rows). */
+		"/.well-known/oauth-protected-resource",
+		"/.well-known/oauth-protected-resource/mcp",
+		"/.well-known/oauth-authorization-server",
+		"/oauth/register", "/oauth/authorize", "/oauth/token",
 	};
 	size_t	i, k, npublic = 0;
 
@@ -71,7 +81,7 @@ START_TEST(public_routes_are_the_originals)
 			listed |= strcmp(routes[i].path, expected[k]) == 0;
 		ck_assert_msg(listed, "%s is public", routes[i].path);
 	}
-	ck_assert_uint_eq(npublic, 8);
+	ck_assert_uint_eq(npublic, 16);
 }
 END_TEST
 
@@ -83,6 +93,57 @@ START_TEST(every_bucket_has_a_name)
 		ck_assert_ptr_nonnull(bucket_name((enum bucket)b));
 	ck_assert_str_eq(bucket_name(BUCKET_EXCLUDE_META_NONV1),
 	    "EXCLUDE_META_NONV1");
+}
+END_TEST
+
+/*
+ * /v1/proxy reaches the PROXY_HARNESS rows and the Actions operations'
+ * own canonical JSON routes (so callProxy can do what its summary
+ * says), never a wrapper, a local route or a multipart upload.
+ */
+START_TEST(proxy_allowlist_rows)
+{
+	static const char *const in[] = {
+		"listModels", "createResponse", "getResponse",
+		"compactResponse", "createEmbedding", "listFiles",
+		"createContainerFile",
+	};
+	static const char *const out[] = {
+		"createImage", "createFile", "downloadFile", "callProxy",
+		"getHealth", "generateImageAction", "createRealtimeSession",
+		"streamResponseAction", "addUploadPart",
+	};
+	size_t	i, k;
+
+	for (i = 0; i < routes_count; i++) {
+		const struct route *r = &routes[i];
+
+		if (r->bucket == BUCKET_PROXY_HARNESS)
+			ck_assert_msg(route_in_proxy(r), "%s", r->operation_id);
+		if (route_in_proxy(r))
+			ck_assert_msg(r->handler == HANDLER_FORWARD &&
+			    r->body != BODY_MULTIPART, "%s", r->operation_id);
+		for (k = 0; k < sizeof(in) / sizeof(in[0]); k++)
+			if (strcmp(r->operation_id, in[k]) == 0)
+				ck_assert_msg(route_in_proxy(r), "%s", in[k]);
+		for (k = 0; k < sizeof(out) / sizeof(out[0]); k++)
+			if (strcmp(r->operation_id, out[k]) == 0)
+				ck_assert_msg(!route_in_proxy(r), "%s", out[k]);
+	}
+}
+END_TEST
+
+START_TEST(methods_of_a_path)
+{
+	char	allow[64];
+
+	ck_assert(route_methods("/v1/files/f1", allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "GET, DELETE");
+	ck_assert(route_methods("/v1/responses", allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "POST");
+	ck_assert(!route_methods("/v1/nope", allow, sizeof(allow)));
+	ck_assert_str_eq(allow, "");
+	ck_assert(route_methods("/v1/models", NULL, 0));
 }
 END_TEST
 
@@ -155,6 +216,71 @@ START_TEST(allow_lists_every_method_of_the_path)
 }
 END_TEST
 
+/*
+ * deploy/lighttpd.conf takes bodies beyond the JSON cap only on the
+ * paths of its authorizer block; every multipart route must be one of
+ * them, or lighttpd's general limit would refuse its uploads.  The
+ * block's regex is plain POSIX ERE, as lighttpd's PCRE reads it too.
+ */
+START_TEST(lighttpd_authorizes_every_upload_route)
+{
+	static const char	 marker[] = "$HTTP[\"url\"] =~ \"";
+	char			 conf[16384], pattern[256], path[256];
+	const char		*at, *end, *t;
+	size_t			 n, i, o;
+	regex_t			 re;
+	FILE			*fp = fopen("deploy/lighttpd.conf", "r");
+
+	ck_assert_msg(fp != NULL, "run from the repository root");
+	n = fread(conf, 1, sizeof(conf) - 1, fp);
+	fclose(fp);
+	conf[n] = '\0';
+	at = strstr(conf, marker);
+	ck_assert_msg(at != NULL, "no $HTTP[\"url\"] =~ block");
+	at += strlen(marker);
+	end = strchr(at, '"');
+	ck_assert(end != NULL && (size_t)(end - at) < sizeof(pattern));
+	memcpy(pattern, at, (size_t)(end - at));
+	pattern[end - at] = '\0';
+	ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	for (i = 0; i < routes_count; i++) {
+		if (routes[i].body != BODY_MULTIPART &&
+		    routes[i].body != BODY_MULTIPART_OR_JSON)
+			continue;
+		/* "{video_id}" becomes "x", as a real id would fill it. */
+		for (t = routes[i].path, o = 0; *t != '\0' &&
+		    o + 1 < sizeof(path); t++) {
+			if (*t == '{') {
+				t = strchr(t, '}');
+				ck_assert_ptr_nonnull(t);
+				path[o++] = 'x';
+			} else
+				path[o++] = *t;
+		}
+		path[o] = '\0';
+		ck_assert_msg(regexec(&re, path, 0, NULL, 0) == 0,
+		    "%s is outside lighttpd.conf's upload block", path);
+	}
+	regfree(&re);
+}
+END_TEST
+void
+route_sample_path(const struct route *r, char *buf, size_t bufsz)
+{
+	const char	*t = r->path;
+	size_t		 o = 0;
+
+	while (*t != '\0' && o + 8 < bufsz) {
+		if (*t == '{') {
+			memcpy(buf + o, "id_1", 4);
+			o += 4;
+			t = strchr(t, '}') + 1;
+		} else
+			buf[o++] = *t++;
+	}
+	buf[o] = '\0';
+}
+
 Suite *
 route_suite(void)
 {
@@ -166,6 +292,9 @@ route_suite(void)
 	tcase_add_test(tc, reads_are_not_consequential);
 	tcase_add_test(tc, public_routes_are_the_originals);
 	tcase_add_test(tc, every_bucket_has_a_name);
+	tcase_add_test(tc, lighttpd_authorizes_every_upload_route);
+	tcase_add_test(tc, proxy_allowlist_rows);
+	tcase_add_test(tc, methods_of_a_path);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("router");
 	tcase_add_loop_test(tc, router_table_driven, 0,

@@ -1,0 +1,183 @@
+/*
+ * The usage scanner: usage read from answers and streams fed in pieces
+ * of every size, in constant memory, and a stream without its end told
+ * apart from one that finished.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/usage.h"
+#include "tests/unit/suites.h"
+
+/* Feeds text in pieces of piece bytes. */
+static void
+feed(struct usage_scan *s, const char *text, size_t piece)
+{
+	size_t	len = strlen(text), n;
+
+	usage_scan_init(s);
+	while (len > 0) {
+		n = len < piece ? len : piece;
+		usage_scan_feed(s, text, n);
+		text += n;
+		len -= n;
+	}
+}
+
+static const char RESPONSE[] =
+    "{\"id\":\"resp_1\",\"output\":[{\"type\":\"message\",\"usage\":"
+    "{\"input_tokens\":999}}],\"text\":\"a \\\"usage\\\": {\\\"x\\\":1} }\","
+    "\"usage\":{\"input_tokens\":11,\"input_tokens_details\":"
+    "{\"cached_tokens\":3},\"output_tokens\":22,\"output_tokens_details\":"
+    "{\"reasoning_tokens\":4},\"total_tokens\":33}}";
+
+START_TEST(json_answer_in_any_pieces)
+{
+	struct usage_scan	s;
+	size_t			piece;
+
+	for (piece = 1; piece <= 17; piece++) {
+		feed(&s, RESPONSE, piece);
+		ck_assert(s.tokens.reported);
+		ck_assert_int_eq(s.tokens.input, 11);
+		ck_assert_int_eq(s.tokens.output, 22);
+		ck_assert_int_eq(s.tokens.total, 33);
+		ck_assert_int_eq(s.tokens.cached, 3);
+		ck_assert_int_eq(s.tokens.reasoning, 4);
+	}
+}
+END_TEST
+
+START_TEST(chat_names_and_embeddings)
+{
+	struct usage_scan	s;
+
+	feed(&s, "{\"object\":\"chat.completion\",\"usage\":{\"prompt_tokens\":"
+	    "5,\"completion_tokens\":6,\"total_tokens\":11,"
+	    "\"prompt_tokens_details\":{\"cached_tokens\":2},"
+	    "\"completion_tokens_details\":{\"reasoning_tokens\":1}}}", 3);
+	ck_assert_int_eq(s.tokens.input, 5);
+	ck_assert_int_eq(s.tokens.output, 6);
+	ck_assert_int_eq(s.tokens.cached, 2);
+	ck_assert_int_eq(s.tokens.reasoning, 1);
+	feed(&s, "{\"object\":\"list\",\"usage\":{\"prompt_tokens\":8,"
+	    "\"total_tokens\":8}}", 5);
+	ck_assert_int_eq(s.tokens.input, 8);
+	ck_assert_int_eq(s.tokens.total, 8);
+}
+END_TEST
+
+START_TEST(responses_stream_ends)
+{
+	static const char	stream[] =
+	    "event: response.created\n"
+	    "data: {\"type\":\"response.created\",\"response\":"
+	    "{\"id\":\"r\",\"usage\":null}}\n\n"
+	    "event: response.output_text.delta\n"
+	    "data: {\"type\":\"response.output_text.delta\",\"delta\":\"}{\"}\n\n"
+	    "event: response.completed\n"
+	    "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\","
+	    "\"usage\":{\"input_tokens\":2,\"output_tokens\":3,"
+	    "\"total_tokens\":5}}}\n\n";
+	struct usage_scan	s;
+	size_t			piece;
+
+	for (piece = 1; piece <= 13; piece += 4) {
+		feed(&s, stream, piece);
+		ck_assert(usage_scan_finished(&s));
+		ck_assert(s.terminal);
+		ck_assert_int_eq(s.tokens.total, 5);
+	}
+	/* Cut before its end: not finished, nothing reported. */
+	feed(&s, "event: response.created\ndata: {\"type\":\"response.created\""
+	    ",\"response\":{\"usage\":null}}\n\ndata: {\"type\":\"response.out",
+	    7);
+	ck_assert(!usage_scan_finished(&s));
+	ck_assert(!s.tokens.reported);
+}
+END_TEST
+
+START_TEST(chat_stream_done_and_usage_chunk)
+{
+	struct usage_scan	s;
+
+	feed(&s, "data: {\"choices\":[{\"delta\":{\"content\":\"[DONE]\"}}],"
+	    "\"usage\":null}\n\n", 4);
+	ck_assert(!usage_scan_finished(&s));
+	feed(&s, "data: {\"choices\":[{\"delta\":{}}]}\n\ndata: [DONE]\n\n", 2);
+	ck_assert(usage_scan_finished(&s));
+	ck_assert(!s.tokens.reported);
+	feed(&s, "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,"
+	    "\"completion_tokens\":1,\"total_tokens\":5}}\n\ndata: [DONE]\n\n",
+	    6);
+	ck_assert_int_eq(s.tokens.total, 5);
+}
+END_TEST
+
+/* A long answer costs nothing more: deep nesting, a usage too big. */
+START_TEST(bounded_whatever_the_answer)
+{
+	struct usage_scan	 s;
+	size_t			 n = 1 << 20, i;
+	char			*big = malloc(n + 64);
+
+	usage_scan_init(&s);
+	usage_scan_feed(&s, "{\"data\":\"", 9);
+	memset(big, 'x', n);
+	usage_scan_feed(&s, big, n);
+	/* Far deeper than the depth tracked, then back. */
+	for (i = 0; i < n; i++)
+		big[i] = i < n / 2 ? '[' : ']';
+	usage_scan_feed(&s, "\",\"deep\":", 9);
+	usage_scan_feed(&s, big, n);
+	usage_scan_feed(&s, ",\"usage\":{\"total_tokens\":7}}", 28);
+	ck_assert_int_eq(s.tokens.total, 7);
+	usage_scan_init(&s);
+	usage_scan_feed(&s, "{\"usage\":{\"pad\":\"", 17);
+	usage_scan_feed(&s, big, USAGE_OBJECT_MAX);
+	usage_scan_feed(&s, "\",\"total_tokens\":7}}", 20);
+	ck_assert(!s.tokens.reported);
+	free(big);
+}
+END_TEST
+
+START_TEST(strip_what_the_client_did_not_ask_for)
+{
+	static const char	chunk[] = "data: {\"id\":\"c\",\"choices\":"
+	    "[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n";
+	static const char	last[] = "data: {\"id\":\"c\",\"choices\":[],"
+	    "\"usage\":{\"total_tokens\":3}}\n\n";
+	static const char	done[] = "data: [DONE]\n\n";
+	char			*out;
+	size_t			 len;
+
+	ck_assert_int_eq(usage_strip_event(chunk, strlen(chunk), &out, &len),
+	    USAGE_EVENT_REWRITTEN);
+	ck_assert_str_eq(out, "data: {\"id\":\"c\",\"choices\":[{\"delta\":"
+	    "{\"content\":\"hi\"}}]}\n\n");
+	ck_assert_uint_eq(len, strlen(out));
+	free(out);
+	ck_assert_int_eq(usage_strip_event(last, strlen(last), &out, &len),
+	    USAGE_EVENT_DROP);
+	ck_assert_int_eq(usage_strip_event(done, strlen(done), &out, &len),
+	    USAGE_EVENT_KEEP);
+	ck_assert_int_eq(usage_strip_event(": keepalive\n\n", 13, &out, &len),
+	    USAGE_EVENT_KEEP);
+}
+END_TEST
+
+Suite *
+usage_suite(void)
+{
+	Suite	*s = suite_create("usage");
+	TCase	*tc = tcase_create("scan");
+
+	tcase_add_test(tc, json_answer_in_any_pieces);
+	tcase_add_test(tc, chat_names_and_embeddings);
+	tcase_add_test(tc, responses_stream_ends);
+	tcase_add_test(tc, chat_stream_done_and_usage_chunk);
+	tcase_add_test(tc, bounded_whatever_the_answer);
+	tcase_add_test(tc, strip_what_the_client_did_not_ask_for);
+	suite_add_tcase(s, tc);
+	return s;
+}
