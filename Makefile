@@ -4,15 +4,17 @@
 #   make run      install what is missing, build, serve on 127.0.0.1 via lighttpd
 #   make check    install what is missing, build, run every test
 #
-# Plain GNU make; compiler and linker flags come from pkg-config.
+# Plain GNU make; compiler and linker flags come from pkg-config, whose
+# complaints are left visible: before `make check` has installed what is
+# missing they are expected, after it they say what is wrong.
 
 CC      ?= cc
-PKGS     = fcgi libcurl json-c libwebsockets
+PKGS     = fcgi libcurl json-c libwebsockets yajl sqlite3 hiredis libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -D_FORTIFY_SOURCE=2 \
-           -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+           -I. $(shell pkg-config --cflags $(PKGS))
+LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -33,11 +35,13 @@ endif
 
 # Debian packages: what building needs, and what the tests start for real.
 DEB_BUILD = gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev \
-            libwebsockets-dev
-DEB_TEST  = check lighttpd lighttpd-mod-openssl openssl apache2 \
-            libapache2-mod-fcgid chromium nginx systemd valgrind
+            libwebsockets-dev libyajl-dev libsqlite3-dev libhiredis-dev libssl-dev
+DEB_TEST  = check lighttpd lighttpd-mod-openssl openssl apache2 chromium-driver \
+            libapache2-mod-fcgid chromium nginx systemd valgrind redis-server
 DEB_RUN   = lighttpd
-DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid
+DEB_BENCH = wrk nginx valgrind lighttpd apache2 libapache2-mod-fcgid \
+            python3-fastapi python3-httpx python3-uvicorn python3-httptools \
+            python3-uvloop
 # libFuzzer's runtime is only recommended by clang, and installs skip those.
 DEB_FUZZ  = clang libclang-rt-dev
 
@@ -53,15 +57,22 @@ RELAY_OBJ    = $(RELAY_SRC:.c=.o) $(OPENAPI_GEN)
 POLICY_OBJ   = $(POLICY_SRC:.c=.o)
 # Everything but main(), so test programs can link the modules they test.
 LIB_OBJ      = $(filter-out fcgi/main.o,$(RELAY_OBJ))
-HEADERS      = $(wildcard */*.h tests/*/*.h)
 
 UNIT_SRC     = $(wildcard tests/unit/*.c)
 FAKE_SRC     = $(wildcard tests/fake_upstream/*.c)
 INTEG_SRC    = $(wildcard tests/integ/*.c)
-CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
-CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+UNIT_OBJ     = $(UNIT_SRC:.c=.o)
+FAKE_OBJ     = $(FAKE_SRC:.c=.o)
+INTEG_OBJ    = $(INTEG_SRC:.c=.o)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+$(UNIT_OBJ) $(INTEG_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-.PHONY: all run check coverage coverage-check fuzz fuzz-merge fuzz-replay deps-build deps-test deps-run deps-fuzz clean \
+# Each object's header dependencies, as the compiler found them (-MMD),
+# with an empty rule per header (-MP) so a deleted header breaks nothing.
+DEPFLAGS     = -MMD -MP
+
+.PHONY: all run check lint coverage coverage-check fuzz fuzz-merge fuzz-replay deps-build deps-test deps-run deps-fuzz clean \
         bench deps-bench soak valgrind
 
 all: relay
@@ -73,18 +84,23 @@ $(FLAVOUR):
 	@rm -f .flavour-*
 	@touch $@
 
-%.o: %.c $(HEADERS) $(FLAVOUR)
-	$(CC) $(CFLAGS) -c -o $@ $<
+%.o: %.c $(FLAVOUR)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-tests/unit/run-unit: $(UNIT_SRC) $(LIB_OBJ) $(HEADERS) $(FLAVOUR)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(UNIT_SRC) $(LIB_OBJ) $(LDLIBS) $(CHECK_LIBS)
+# The unit suites link a scripted upstream (tests/unit/scripted_upstream.c,
+# the API of handlers/upstream.h) instead of handlers/upstream.o, so the
+# handlers' logic is tested in-process, in milliseconds.
+UNIT_LIB_OBJ = $(filter-out handlers/upstream.o,$(LIB_OBJ))
 
-tests/fake_upstream/fake-upstream: $(FAKE_SRC) $(HEADERS) $(FLAVOUR)
-	$(CC) $(CFLAGS) -o $@ $(FAKE_SRC) $(LDLIBS)
+tests/unit/run-unit: $(UNIT_OBJ) $(UNIT_LIB_OBJ)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/fake_upstream/fake-upstream: $(FAKE_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The fake Realtime WebSocket endpoint the bridge tests relay to.
-tests/fake_ws/fake-ws: tests/fake_ws/fake_ws.c $(FLAVOUR)
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+tests/fake_ws/fake-ws: tests/fake_ws/fake_ws.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The OpenAPI fragments, and the Swagger UI assets behind /docs, are
 # compiled in by openapi/embed.  Its output is rewritten only when it
@@ -125,49 +141,68 @@ openapi/node_modules/.package-lock.json: openapi/package.json openapi/package-lo
 tests/openapi/node_modules/.package-lock.json: tests/openapi/package.json tests/openapi/package-lock.json
 	npm ci --prefix tests/openapi --ignore-scripts --no-audit --no-fund
 
+# OpenAI's Node SDK, which the integration run points at the relay.
+tests/sdk/node_modules/.package-lock.json: tests/sdk/package.json tests/sdk/package-lock.json
+	npm ci --prefix tests/sdk --ignore-scripts --no-audit --no-fund
+
+# The MCP TypeScript SDK, whose OAuth client signs in to the relay.
+tests/oauth_sdk/node_modules/.package-lock.json: tests/oauth_sdk/package.json tests/oauth_sdk/package-lock.json
+	npm ci --prefix tests/oauth_sdk --ignore-scripts --no-audit --no-fund
+
 FORCE:
 
 # Integration tests read the route table to drive every route.
-tests/integ/run-integ: $(INTEG_SRC) $(POLICY_OBJ) $(HEADERS) $(FLAVOUR)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $(INTEG_SRC) $(POLICY_OBJ) $(LDLIBS) $(CHECK_LIBS)
+tests/integ/run-integ: $(INTEG_OBJ) $(POLICY_OBJ)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-# The unit suites with the sanitizers, compiled from the sources into a
-# binary of their own so the normal objects stay as they are.
-LIB_SRC = $(filter-out fcgi/main.c,$(RELAY_SRC)) $(OPENAPI_GEN:.o=.c)
-tests/unit/run-unit-san: $(UNIT_SRC) $(LIB_SRC) $(HEADERS)
-	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) $(CHECK_CFLAGS) -o $@ \
-	    $(UNIT_SRC) $(LIB_SRC) $(LDLIBS) $(CHECK_LIBS)
+# The unit suites and the relay with the sanitizers, from objects of
+# their own under .san/, so the normal objects stay as they are.
+SAN_CFLAGS = $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS)
+.san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# The relay itself with the sanitizers, the same way: `make check` runs
-# the integration suites behind SAN_KINDS (empty: every front kind, about
-# 2 minutes) against it.  A report in a server's log (LeakSanitizer's at
-# exit included) fails the run.
-relay-san: $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(HEADERS)
-	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 $(SAN_FLAGS) -o $@ \
-	    $(RELAY_SRC) $(OPENAPI_GEN:.o=.c) $(LDLIBS)
-SAN_KINDS ?=
-# And behind CHECK_VALGRIND_KINDS under valgrind (`make valgrind` does
-# every kind).  With SAN=1 the relay itself is the sanitized build, and
-# valgrind cannot run ASan binaries, so neither extra run is made.
-CHECK_VALGRIND_KINDS ?= lighttpd
+tests/unit/run-unit-san: $(addprefix .san/,$(UNIT_OBJ) $(UNIT_LIB_OBJ))
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+# `make check` runs the integration suites against it as well as against
+# ./relay (see tests/integ/main.c for which).  A report in a server's log
+# (LeakSanitizer's at exit included) fails the run.
+relay-san: $(addprefix .san/,$(RELAY_OBJ))
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+# The integration run once per relay build ("flavour"): the plain relay,
+# relay-san, and the relay under valgrind.  Which suites run behind which
+# front servers in each is the table in tests/integ/main.c.  With SAN=1
+# the relay itself is the sanitized build (and valgrind cannot run ASan
+# binaries): one run of every suite against it instead.
 ifeq ($(SAN),1)
 CHECK_EXTRA =
 else
 CHECK_EXTRA = relay-san
 endif
 
+# The source rules (tests/lint/lint.pl says which), after a self-test
+# that shows each of them failing on a fixture made to break it.
+LINT = perl tests/lint/lint.pl --cc '$(CC)' --cflags '$(CFLAGS) $(CHECK_CFLAGS)'
+lint:
+	@$(LINT) --self-test
+	@$(LINT) .
+
 check: deps-build deps-test
+	$(MAKE) lint
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
 	    tests/fake_ws/fake-ws tests/unit/run-unit-san $(CHECK_EXTRA) \
-	    tests/openapi/node_modules/.package-lock.json
+	    tests/openapi/node_modules/.package-lock.json \
+	    tests/sdk/node_modules/.package-lock.json \
+	    tests/oauth_sdk/node_modules/.package-lock.json
 	tests/unit/run-unit
 	ASAN_OPTIONS=detect_leaks=1 tests/unit/run-unit-san
-	tests/integ/run-integ
-ifneq ($(SAN),1)
-	RELAY_BIN=relay-san INTEG_KINDS=$(SAN_KINDS) CK_TIMEOUT_MULTIPLIER=4 \
-	    tests/integ/run-integ
-	INTEG_VALGRIND=1 INTEG_KINDS=$(CHECK_VALGRIND_KINDS) \
-	    CK_TIMEOUT_MULTIPLIER=10 tests/integ/run-integ
+ifeq ($(SAN),1)
+	INTEG_FLAVOUR=san RELAY_BIN=relay INTEG_ALL_ROWS=1 tests/integ/run-integ
+else
+	INTEG_FLAVOUR=plain tests/integ/run-integ
+	INTEG_FLAVOUR=san tests/integ/run-integ
+	INTEG_FLAVOUR=valgrind tests/integ/run-integ
 endif
 	$(MAKE) -s fuzz-replay
 	$(MAKE) -s coverage-check
@@ -176,19 +211,21 @@ endif
 # parser.  `make fuzz` fuzzes each for FUZZ_SECONDS with its dictionary
 # (tests/fuzz/<target>.dict), adding what it finds to tests/fuzz/work/;
 # `make check` replays the committed corpus.
-FUZZ_TARGETS = route proxy base64 sse multipart json fetch config params
+FUZZ_TARGETS = route proxy base64 sse multipart json fetch config params mcp keys oauth
 FUZZ_SECONDS ?= 180
 FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c fcgi/params.c openapi/origin.c \
                tests/fuzz/fuzz_util.c
 FUZZ_FLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -I. \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(LIB_OBJ) $(HEADERS)
-	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(LIB_OBJ) $(LDLIBS)
+tests/fuzz/replay-%: tests/fuzz/fuzz_%.o tests/fuzz/replay.o tests/fuzz/fuzz_util.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c fcgi) -o $@ $< $(FUZZ_SRC) \
-	    $(shell pkg-config --libs json-c fcgi)
+# One clang command builds each of these from the sources, so they
+# depend on every header.
+tests/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard */*.h tests/*/*.h)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags json-c yajl fcgi libcrypto) -o $@ $< $(FUZZ_SRC) \
+	    $(shell pkg-config --libs json-c yajl fcgi libcrypto)
 
 fuzz-replay: $(FUZZ_TARGETS:%=tests/fuzz/replay-%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -227,15 +264,18 @@ fuzz-merge: deps-build deps-fuzz
 	        "$$(du -sk tests/fuzz/corpus/$$t | cut -f1) KiB"; \
 	done
 
-# The integration suites with the relay under valgrind (memcheck, definite
-# leaks counted as errors; one log per relay process, any error fails
-# the run), behind VALGRIND_KINDS (empty: every front kind).  Valgrind
-# slows the relay 20-50 times, hence the timeout multiplier.
+# Every integration suite with the relay under valgrind (memcheck,
+# definite leaks counted as errors; one log per relay process, any error
+# fails the run), behind every front kind its row names (VALGRIND_KINDS
+# narrows them).  make check runs only the rows tagged for valgrind,
+# behind one front each.
 VALGRIND_KINDS ?=
 valgrind: deps-build deps-test
 	$(MAKE) relay tests/fake_upstream/fake-upstream tests/integ/run-integ \
-	    tests/fake_ws/fake-ws tests/openapi/node_modules/.package-lock.json
-	INTEG_VALGRIND=1 INTEG_KINDS=$(VALGRIND_KINDS) CK_TIMEOUT_MULTIPLIER=10 \
+	    tests/fake_ws/fake-ws tests/openapi/node_modules/.package-lock.json \
+	    tests/sdk/node_modules/.package-lock.json \
+	    tests/oauth_sdk/node_modules/.package-lock.json
+	INTEG_FLAVOUR=valgrind INTEG_ALL_ROWS=1 INTEG_KINDS=$(VALGRIND_KINDS) \
 	    tests/integ/run-integ
 
 # OpenAI's published API description, beside the repository in CI.
@@ -282,10 +322,10 @@ deps-build deps-test deps-run deps-bench deps-fuzz: deps-%:
 # Benchmarks (tests/bench/): the relay behind the shipped front servers,
 # side by side with nginx proxy_pass and the upstream called directly;
 # prints a markdown table and writes it to tests/bench/RESULTS.md.
-BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCH_OBJ = $(patsubst %.c,%.o,$(wildcard tests/bench/*.c))
 
-tests/bench/run-bench: $(BENCH_SRC) tests/integ/frontend.c $(HEADERS)
-	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) tests/integ/frontend.c $(LDLIBS) -lm
+tests/bench/run-bench: $(BENCH_OBJ) tests/integ/frontend.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 bench: deps-build deps-bench
 	$(MAKE) relay tests/fake_upstream/fake-upstream tests/bench/run-bench
@@ -294,10 +334,10 @@ bench: deps-build deps-bench
 # Soak (tests/soak/): SOAK_SECONDS (default 600) of mixed load through
 # lighttpd with the relay's memory sampled; not part of make check.
 # Prints a markdown report and writes it to tests/soak/RESULTS.md.
-SOAK_SRC = $(wildcard tests/soak/*.c)
+SOAK_OBJ = $(patsubst %.c,%.o,$(wildcard tests/soak/*.c))
 
-tests/soak/run-soak: $(SOAK_SRC) tests/integ/frontend.c $(HEADERS) $(FLAVOUR)
-	$(CC) $(CFLAGS) -o $@ $(SOAK_SRC) tests/integ/frontend.c $(LDLIBS)
+tests/soak/run-soak: $(SOAK_OBJ) tests/integ/frontend.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 soak: deps-build deps-run
 	$(MAKE) relay tests/fake_upstream/fake-upstream tests/soak/run-soak
@@ -305,7 +345,13 @@ soak: deps-build deps-run
 
 clean:
 	rm -f relay $(RELAY_OBJ) tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ
+	rm -f $(UNIT_OBJ) $(FAKE_OBJ) $(INTEG_OBJ) $(BENCH_OBJ) $(SOAK_OBJ) tests/fake_ws/fake_ws.o tests/fuzz/*.o
+	rm -f $(DEPS)
+	rm -rf .san
 	rm -f tests/bench/run-bench tests/fake_ws/fake-ws tests/unit/run-unit-san relay-san tests/soak/run-soak
 	rm -f .flavour-*
 	rm -f $(FUZZ_TARGETS:%=tests/fuzz/replay-%) $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 	rm -rf .gen
+
+DEPS = $(foreach d,. .san,$(wildcard $(d)/*/*.d $(d)/tests/*/*.d $(d)/.gen/*.d))
+-include $(DEPS)
