@@ -7,6 +7,14 @@
  * pauses while the other side's queue is long.  Pings are answered by
  * libwebsockets itself.  Policy (the key, the model, the upstream
  * address) comes from policy/; this file only moves bytes.
+ *
+ * A session is one call of its key: it is counted against the key's
+ * rpm and tokens_per_day when the upgrade is decided, holds one of the
+ * key's concurrency slots until it ends, and its usage (one request,
+ * and the tokens of every response.done upstream sends) is recorded
+ * then, as for the relay's other calls (handlers/limits.h).  The store
+ * is asked on the loop's one thread: on SQLite, a write that waits for
+ * another process's (up to its busy timeout) holds every session up.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +27,9 @@
 
 #include "fcgi/keyring.h"
 #include "fcgi/wsbridge.h"
+#include "handlers/limits.h"
+#include "handlers/state.h"
+#include "handlers/usagebuf.h"
 #include "policy/auth.h"
 #include "policy/config.h"
 #include "policy/dynbuf.h"
@@ -26,6 +37,7 @@
 #include "policy/headers.h"
 #include "policy/keys.h"
 #include "policy/realtime.h"
+#include "policy/usage.h"
 #include "policy/xalloc.h"
 
 #define WS_PATH		"/v1/realtime/ws"
@@ -65,10 +77,13 @@ struct bridge {
 	char		 host[300];	/* Host header for upstream */
 	time_t		 started, last_activity;
 	int		 close_code;	/* the client's, for the log */
+	bool		 holds_slot;	/* one of the key's concurrency slots */
+	long long	 usage[USAGE__MAX];	/* tokens upstream reported */
 };
 
 static const struct config	*bcfg;
 static struct keyring		*bkeys;
+static struct state		*bstate;	/* counters and usage */
 static volatile sig_atomic_t	 stopping;
 
 static void
@@ -80,18 +95,22 @@ on_signal(int sig)
 
 /* Answers an upgrade the bridge refuses with the relay's envelope. */
 static int
-refuse(struct lws *wsi, enum rerr e, const char *param)
+refuse(struct lws *wsi, enum rerr e, const char *param, long retry_after_s)
 {
 	unsigned char	 head[LWS_PRE + 1024], *start = head + LWS_PRE;
 	unsigned char	*p = start, *end = head + sizeof(head) - 1;
-	char		 body[LWS_PRE + 600];
-	int		 n;
+	char		 body[LWS_PRE + 600], retry[24];
+	int		 n, r;
 
 	n = rerr_envelope(e, NULL, param, body + LWS_PRE, sizeof(body) -
 	    LWS_PRE);
+	r = snprintf(retry, sizeof(retry), "%ld", retry_after_s);
 	if (n < 0 ||
 	    lws_add_http_header_status(wsi, (unsigned)rerr_info(e)->status,
 	    &p, end) ||
+	    (retry_after_s > 0 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"retry-after:", (unsigned char *)retry, r,
+	    &p, end)) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
 	    (const unsigned char *)"application/json", 16, &p, end) ||
 	    lws_add_http_header_content_length(wsi, (lws_filepos_t)n, &p,
@@ -106,9 +125,8 @@ refuse(struct lws *wsi, enum rerr e, const char *param)
 
 /* admit(), with the keys to check the presented key against. */
 static enum rerr
-admit_with(struct lws *wsi, const struct keyset *keys,
-    char key_name[KEYS_NAME_MAX + 1], char *model, size_t modelsz,
-    const char **param)
+admit_with(struct lws *wsi, const struct keyset *keys, struct bridge *b,
+    const char **param, long *retry_after_s)
 {
 	char		 uri[256], auth[512], xkey[512], protos[1024];
 	char		 arg[160], subkey[512];
@@ -145,14 +163,14 @@ admit_with(struct lws *wsi, const struct keyset *keys,
 	/* The bridge is no operation of the Actions document. */
 	if (key->limits.actions_only)
 		return RERR_ROUTE_NOT_ALLOWED;
-	snprintf(key_name, KEYS_NAME_MAX + 1, "%s", key->name);
+	snprintf(b->key_name, sizeof(b->key_name), "%s", key->name);
 	if (bcfg->openai_api_key[0] == '\0')
 		return RERR_UPSTREAM_KEY_MISSING;
 	m = lws_get_urlarg_by_name(wsi, "model=", arg, sizeof(arg));
 	if (m == NULL || *m == '\0')
 		m = bcfg->realtime_model;
 	if (!realtime_model_allowed(&bcfg->realtime_models, m) ||
-	    strlen(m) >= modelsz) {
+	    strlen(m) >= sizeof(b->model)) {
 		*param = "model";
 		return RERR_UNSUPPORTED_MODEL;
 	}
@@ -160,23 +178,25 @@ admit_with(struct lws *wsi, const struct keyset *keys,
 		*param = "model";
 		return RERR_MODEL_NOT_ALLOWED;
 	}
-	snprintf(model, modelsz, "%s", m);
-	return RERR_OK;
+	snprintf(b->model, sizeof(b->model), "%s", m);
+	return limits_count(bstate, key, retry_after_s, &b->holds_slot);
 }
 
 /*
  * Decides whether an upgrade may proceed: the path, the relay key (from
- * X-Relay-Key, Authorization, or the subprotocol list), the upstream key
- * and the model (RELAY_REALTIME_MODELS, then the key's own models=).
- * On RERR_OK, key_name and model are set.
+ * X-Relay-Key, Authorization, or the subprotocol list), the upstream key,
+ * the model (RELAY_REALTIME_MODELS, then the key's own models=), then
+ * the key's counted limits.  On RERR_OK, b's key name and model are set
+ * and the session is counted; otherwise *param names the refused field
+ * (or is NULL) and, for rate_limit_exceeded, *retry_after_s is set.
  */
 static enum rerr
-admit(struct lws *wsi, char key_name[KEYS_NAME_MAX + 1], char *model,
-    size_t modelsz, const char **param)
+admit(struct lws *wsi, struct bridge *b, const char **param,
+    long *retry_after_s)
 {
 	const struct keyset	*keys = keyring_acquire(bkeys);
-	enum rerr		 rc = admit_with(wsi, keys, key_name, model,
-	    modelsz, param);
+	enum rerr		 rc = admit_with(wsi, keys, b, param,
+	    retry_after_s);
 
 	keyring_release(bkeys, keys);
 	return rc;
@@ -211,9 +231,49 @@ static void
 bridge_log(const struct bridge *b)
 {
 	fprintf(stderr, "relay-ws: key=%s model=%s close=%d seconds=%ld "
-	    "client_bytes=%llu upstream_bytes=%llu\n", b->key_name, b->model,
-	    b->close_code, (long)(time(NULL) - b->started), b->client.bytes,
-	    b->upstream.bytes);
+	    "client_bytes=%llu upstream_bytes=%llu tokens=%lld\n",
+	    b->key_name, b->model, b->close_code,
+	    (long)(time(NULL) - b->started), b->client.bytes,
+	    b->upstream.bytes, b->usage[USAGE_TOTAL_TOKENS]);
+}
+
+/*
+ * The session's end as a call of its key: its slot given back, its
+ * usage written at once (a session is long, and the loop may then sleep
+ * until the next client comes).
+ */
+static void
+bridge_account(struct bridge *b)
+{
+	char	day[11];
+
+	if (b->holds_slot)
+		limits_release(bstate, b->key_name);
+	b->usage[USAGE_REQUESTS] = 1;
+	b->usage[USAGE_ERRORS] = b->close_code == CLOSE_UPSTREAM;
+	limits_utc_day(time(NULL), day);
+	usagebuf_add(bstate, day, b->key_name, b->model, b->usage);
+	usagebuf_flush(bstate);
+}
+
+/* Adds what a response.done from upstream says it cost to b's usage. */
+static void
+count_usage(struct bridge *b, const void *msg, size_t len)
+{
+	/* Some kilobytes, and the bridge's one thread: not on the stack. */
+	static struct usage_scan	scan;
+
+	if (memmem(msg, len, "\"response.done\"", 15) == NULL)
+		return;
+	usage_scan_init(&scan);
+	usage_scan_feed(&scan, msg, len);
+	if (!scan.tokens.reported)
+		return;
+	b->usage[USAGE_INPUT_TOKENS] += scan.tokens.input;
+	b->usage[USAGE_OUTPUT_TOKENS] += scan.tokens.output;
+	b->usage[USAGE_TOTAL_TOKENS] += scan.tokens.total;
+	b->usage[USAGE_CACHED_TOKENS] += scan.tokens.cached;
+	b->usage[USAGE_REASONING_TOKENS] += scan.tokens.reasoning;
 }
 
 static void
@@ -222,6 +282,7 @@ bridge_maybe_free(struct bridge *b)
 	if (b->client.wsi != NULL || b->upstream.wsi != NULL)
 		return;
 	bridge_log(b);
+	bridge_account(b);
 	queue_free(&b->client);
 	queue_free(&b->upstream);
 	free(b);
@@ -344,6 +405,8 @@ receive(struct bridge *b, struct lws *wsi, struct side *from,
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 		return 0;
 
+	if (from == &b->upstream && !from->rx_binary)
+		count_usage(b, from->rx.buf, from->rx.len);
 	m = xmalloc(sizeof(*m) + LWS_PRE + from->rx.len);
 	m->next = NULL;
 	m->len = from->rx.len;
@@ -424,9 +487,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct bridge	*b = lws_get_opaque_user_data(wsi);
 	const char	*param;
-	char		 key_name[KEYS_NAME_MAX + 1], model[128], why[124];
+	char		 why[124];
 	bool		 is_client;
 	size_t		 rlen;
+	long		 retry_after_s = 0;
 	enum rerr	 rc;
 
 	(void)user;
@@ -435,25 +499,27 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		/* Anything but an upgrade to the one path. */
-		return refuse(wsi, RERR_NOT_FOUND, NULL) < 0 ? -1 :
+		return refuse(wsi, RERR_NOT_FOUND, NULL, 0) < 0 ? -1 :
 		    lws_http_transaction_completed(wsi);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		rc = admit(wsi, key_name, model, sizeof(model), &param);
-		return rc == RERR_OK ? 0 : refuse(wsi, rc, param);
-	case LWS_CALLBACK_ESTABLISHED:
+		/*
+		 * Decided once, here: the bridge is made now and stays with
+		 * wsi through the upgrade, so a connection dropped before it
+		 * is established still ends the session (WSI_DESTROY).
+		 */
 		b = xcalloc(1, sizeof(*b));
+		rc = admit(wsi, b, &param, &retry_after_s);
+		if (rc != RERR_OK) {
+			free(b);
+			return refuse(wsi, rc, param, retry_after_s);
+		}
 		b->client.wsi = wsi;
 		b->started = b->last_activity = time(NULL);
 		lws_set_opaque_user_data(wsi, b);
-		rc = admit(wsi, b->key_name, b->model, sizeof(b->model),
-		    &param);
-		if (rc != RERR_OK) {
-			snprintf(b->key_name, sizeof(b->key_name), "-");
-			b->close_code = CLOSE_POLICY;
-			lws_close_reason(wsi, CLOSE_POLICY,
-			    (unsigned char *)"refused", 7);
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		if (b == NULL)		/* never admitted: not reached */
 			return -1;
-		}
 		if (connect_upstream(wsi, b) == -1 && b->upstream.wsi == NULL) {
 			b->close_code = CLOSE_UPSTREAM;
 			lws_close_reason(wsi, CLOSE_UPSTREAM,
@@ -567,6 +633,7 @@ wsbridge_run(const char *addr, const struct config *cfg, struct keyring *keys)
 	host[colon - addr] = '\0';
 	bcfg = cfg;
 	bkeys = keys;
+	bstate = state_new(cfg->state_spec);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	memset(&info, 0, sizeof(info));
@@ -596,5 +663,7 @@ wsbridge_run(const char *addr, const struct config *cfg, struct keyring *keys)
 	while (n >= 0 && !stopping)
 		n = lws_service(ctx, 0);
 	lws_context_destroy(ctx);
+	usagebuf_flush(bstate);
+	state_free(bstate);
 	return 0;
 }

@@ -116,15 +116,15 @@ limits_model_path(const struct exchange *ex, const struct route *route,
 	    RERR_OK : RERR_NOT_FOUND;
 }
 
-/* Adds delta to the key's counter of kind for now, its total in *n. */
+/* Adds delta to name's counter of kind for now, its total in *n. */
 static bool
-counter_add(struct exchange *ex, const char *kind, time_t now,
-    long long delta, long ttl_s, long long *n)
+counter_add(struct state *st, const char *name, const char *kind,
+    time_t now, long long delta, long ttl_s, long long *n)
 {
 	char	key[128];
 
-	counter_key(kind, ex->key->name, now, key, sizeof(key));
-	return state_add(ex->state, key, delta, ttl_s, n) == STATE_OK;
+	counter_key(kind, name, now, key, sizeof(key));
+	return state_add(st, key, delta, ttl_s, n) == STATE_OK;
 }
 
 /*
@@ -171,17 +171,19 @@ lease_of(const char *name, long long minute)
 
 /* Leases more of the minute into l; RERR_OK if one request got in. */
 static enum rerr
-lease_more(struct exchange *ex, struct lease *l, time_t now)
+lease_more(struct state *st, const struct key_entry *key, struct lease *l,
+    time_t now)
 {
-	long long	rpm = ex->key->limits.rpm, want, n, over, back;
+	long long	rpm = key->limits.rpm, want, n, over, back;
 
 	want = (rpm - l->seen) / 8;
 	want = want < 1 ? 1 : want > LEASE_MAX ? LEASE_MAX : want;
-	if (!counter_add(ex, "rpm", now, want, MINUTE_TTL_S, &n))
+	if (!counter_add(st, key->name, "rpm", now, want, MINUTE_TTL_S, &n))
 		return RERR_LIMITS_UNAVAILABLE;
 	over = n > rpm ? n - rpm : 0;
 	back = over < want ? over : want;
-	if (back > 0 && !counter_add(ex, "rpm", now, -back, MINUTE_TTL_S, &n))
+	if (back > 0 && !counter_add(st, key->name, "rpm", now, -back,
+	    MINUTE_TTL_S, &n))
 		return RERR_LIMITS_UNAVAILABLE;
 	l->seen = n;
 	if (want - back <= 0)
@@ -192,20 +194,21 @@ lease_more(struct exchange *ex, struct lease *l, time_t now)
 
 /* One request more this minute; refused past rpm, with Retry-After. */
 static enum rerr
-count_rate(struct exchange *ex, time_t now)
+count_rate(struct state *st, const struct key_entry *key, time_t now,
+    long *retry_after_s)
 {
 	struct lease	*l;
 	enum rerr	 rc = RERR_OK;
 
 	pthread_mutex_lock(&leases_lock);
-	l = lease_of(ex->key->name, (long long)now / 60);
+	l = lease_of(key->name, (long long)now / 60);
 	if (l->left > 0)
 		l->left--;
 	else
-		rc = lease_more(ex, l, now);
+		rc = lease_more(st, key, l, now);
 	pthread_mutex_unlock(&leases_lock);
 	if (rc == RERR_RATE_LIMITED)
-		ex->retry_after_s = 60 - (long)(now % 60);
+		*retry_after_s = 60 - (long)(now % 60);
 	return rc;
 }
 
@@ -214,40 +217,74 @@ count_rate(struct exchange *ex, time_t now)
  * taken) and those this process has not written yet.
  */
 static bool
-day_tokens(struct exchange *ex, const char *day, long long *n)
+day_tokens(struct state *st, const char *name, const char *day,
+    long long *n)
 {
-	if (state_usage_tokens(ex->state, day, ex->key->name, n) != STATE_OK)
+	if (state_usage_tokens(st, day, name, n) != STATE_OK)
 		return false;
-	*n += usagebuf_tokens(day, ex->key->name);
+	*n += usagebuf_tokens(day, name);
 	return true;
 }
 
 static enum rerr
-check_tokens(struct exchange *ex, time_t now)
+check_tokens(struct state *st, const struct key_entry *key, time_t now)
 {
 	char		day[11];
 	long long	n;
 
 	limits_utc_day(now, day);
-	if (!day_tokens(ex, day, &n))
+	if (!day_tokens(st, key->name, day, &n))
 		return RERR_LIMITS_UNAVAILABLE;
-	return n < ex->key->limits.tokens_per_day ? RERR_OK :
+	return n < key->limits.tokens_per_day ? RERR_OK :
 	    RERR_QUOTA_EXHAUSTED;
 }
 
 static enum rerr
-take_slot(struct exchange *ex)
+take_slot(struct state *st, const struct key_entry *key, bool *holds_slot)
 {
 	long long	n;
 
-	if (!counter_add(ex, "inflight", 0, 1, INFLIGHT_TTL_S, &n))
+	if (!counter_add(st, key->name, "inflight", 0, 1, INFLIGHT_TTL_S, &n))
 		return RERR_LIMITS_UNAVAILABLE;
-	if (n <= ex->key->limits.concurrency) {
-		ex->holds_slot = true;
+	if (n <= key->limits.concurrency) {
+		*holds_slot = true;
 		return RERR_OK;
 	}
-	(void)counter_add(ex, "inflight", 0, -1, INFLIGHT_TTL_S, &n);
+	(void)counter_add(st, key->name, "inflight", 0, -1, INFLIGHT_TTL_S,
+	    &n);
 	return RERR_TOO_MANY_CONCURRENT;
+}
+
+enum rerr
+limits_count(struct state *st, const struct key_entry *key,
+    long *retry_after_s, bool *holds_slot)
+{
+	const struct key_limits	*l = &key->limits;
+	time_t			 now = time(NULL);
+	enum rerr		 rc;
+
+	*holds_slot = false;
+	if (!keys_limited(key))
+		return RERR_OK;
+	if (st == NULL)
+		return RERR_LIMITS_UNAVAILABLE;
+	if (l->rpm > 0 && (rc = count_rate(st, key, now, retry_after_s)) !=
+	    RERR_OK)
+		return rc;
+	if (l->tokens_per_day > 0 && (rc = check_tokens(st, key, now)) !=
+	    RERR_OK)
+		return rc;
+	if (l->concurrency > 0)
+		return take_slot(st, key, holds_slot);
+	return RERR_OK;
+}
+
+void
+limits_release(struct state *st, const char *key_name)
+{
+	long long	n;
+
+	(void)counter_add(st, key_name, "inflight", 0, -1, INFLIGHT_TTL_S, &n);
 }
 
 /*
@@ -273,32 +310,20 @@ static const bool relays[HANDLER__MAX] = {
 enum rerr
 limits_admit(struct exchange *ex, const char **param)
 {
-	const struct key_limits	*l;
-	time_t			 now = time(NULL);
-	enum rerr		 rc;
+	enum rerr	rc;
 
 	*param = NULL;
 	if (ex->key == NULL)
 		return RERR_OK;
-	l = &ex->key->limits;
-	if (l->actions_only && !route_in_actions(ex->route))
+	if (ex->key->limits.actions_only && !route_in_actions(ex->route))
 		return RERR_ROUTE_NOT_ALLOWED;
 	/* A key that spent its budget may still read its usage. */
 	if (!relays[ex->route->handler])
 		return RERR_OK;
 	if ((rc = check_models(ex, param)) != RERR_OK)
 		return rc;
-	if (!keys_limited(ex->key))
-		return RERR_OK;
-	if (ex->state == NULL)
-		return RERR_LIMITS_UNAVAILABLE;
-	if (l->rpm > 0 && (rc = count_rate(ex, now)) != RERR_OK)
-		return rc;
-	if (l->tokens_per_day > 0 && (rc = check_tokens(ex, now)) != RERR_OK)
-		return rc;
-	if (l->concurrency > 0)
-		return take_slot(ex);
-	return RERR_OK;
+	return limits_count(ex->state, ex->key, &ex->retry_after_s,
+	    &ex->holds_slot);
 }
 
 /* The entries of a model list the key may use, in their order. */
@@ -388,17 +413,15 @@ void
 limits_finish(struct exchange *ex)
 {
 	char		day[11];
-	long long	n;
-	time_t		now = time(NULL);
 
 	if (ex->holds_slot) {
-		(void)counter_add(ex, "inflight", now, -1, INFLIGHT_TTL_S, &n);
+		limits_release(ex->state, ex->key->name);
 		ex->holds_slot = false;
 	}
 	if (ex->key == NULL || ex->state == NULL || ex->route == NULL ||
 	    !relays[ex->route->handler])
 		return;
-	limits_utc_day(now, day);
+	limits_utc_day(time(NULL), day);
 	record_usage(ex, day);
 }
 
@@ -417,11 +440,12 @@ limits_spent(struct exchange *ex, long long *tokens, long long *requests,
 	limits_utc_day(now, day);
 	/* Adding 0 reads a counter without changing it. */
 	if (ex->state == NULL ||
-	    (l->tokens_per_day > 0 && !day_tokens(ex, day, tokens)) ||
-	    (l->rpm > 0 && !counter_add(ex, "rpm", now, 0, MINUTE_TTL_S,
-	    requests)) ||
-	    (l->concurrency > 0 && !counter_add(ex, "inflight", now, 0,
-	    INFLIGHT_TTL_S, inflight)))
+	    (l->tokens_per_day > 0 && !day_tokens(ex->state, ex->key->name,
+	    day, tokens)) ||
+	    (l->rpm > 0 && !counter_add(ex->state, ex->key->name, "rpm", now,
+	    0, MINUTE_TTL_S, requests)) ||
+	    (l->concurrency > 0 && !counter_add(ex->state, ex->key->name,
+	    "inflight", now, 0, INFLIGHT_TTL_S, inflight)))
 		return RERR_LIMITS_UNAVAILABLE;
 	return RERR_OK;
 }

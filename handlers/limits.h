@@ -12,11 +12,15 @@
 #ifndef HANDLERS_LIMITS_H
 #define HANDLERS_LIMITS_H
 
+#include <stdbool.h>
+
 #include "policy/error.h"
 
 struct exchange;
 struct forward_call;
+struct key_entry;
 struct route;
+struct state;
 
 /*
  * Admits the call once its body is accepted: surface=actions, the
@@ -27,6 +31,20 @@ struct route;
  * ex->retry_after_s is set.
  */
 enum rerr limits_admit(struct exchange *ex, const char **param);
+
+/*
+ * The counted limits alone: requests per minute, tokens per UTC day and
+ * calls in flight, of key, in st (NULL: the store is unreachable).  For
+ * limits_admit, and for calls that are no exchange (the WebSocket
+ * bridge's sessions).  On RERR_OK *holds_slot says whether one of the
+ * key's concurrency slots is now held, to give back with
+ * limits_release; for rate_limit_exceeded *retry_after_s is set.
+ */
+enum rerr limits_count(struct state *st, const struct key_entry *key,
+    long *retry_after_s, bool *holds_slot);
+
+/* Gives back the concurrency slot limits_count took for key_name. */
+void limits_release(struct state *st, const char *key_name);
 
 /*
  * Whether the key may name model (NULL: the call names none, allowed);

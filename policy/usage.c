@@ -299,8 +299,9 @@ usage_parse(const char *text, size_t len, struct usage_tokens *t)
 	static const char *const total[] = { "total_tokens", NULL };
 	static const char *const cached[] = { "cached_tokens", NULL };
 	static const char *const reasoning[] = { "reasoning_tokens", NULL };
+	/* Realtime's response.done spells it input_token_details. */
 	static const char *const in_details[] = { "input_tokens_details",
-	    "prompt_tokens_details", NULL };
+	    "prompt_tokens_details", "input_token_details", NULL };
 	static const char *const out_details[] = { "output_tokens_details",
 	    "completion_tokens_details", NULL };
 	struct json_tokener	*tok = json_tokener_new();

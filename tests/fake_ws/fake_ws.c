@@ -5,6 +5,7 @@
  *   text holding "session.update"  -> {"type":"session.updated",...}
  *   text "inspect"                 -> what its handshake carried (JSON)
  *   text "close:CODE"              -> closes with CODE
+ *   text "respond"                 -> a response.done that cost 7 tokens
  *   binary                         -> the same bytes back
  * Stops on SIGTERM.
  */
@@ -109,7 +110,17 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			lws_callback_on_writable(wsi);
 		} else if (strcmp(text, "inspect") == 0)
 			reply(wsi, c, c->handshake, strlen(c->handshake), 0);
-		else if (memmem(c->rx, c->rxlen, "session.update", 14)) {
+		else if (strcmp(text, "respond") == 0) {
+			/* What a finished response cost: 7 tokens. */
+			static const char ans[] = "{\"type\":\"response.done\","
+			    "\"response\":{\"object\":\"realtime.response\","
+			    "\"status\":\"completed\",\"usage\":{"
+			    "\"total_tokens\":7,\"input_tokens\":3,"
+			    "\"output_tokens\":4,\"input_token_details\":"
+			    "{\"cached_tokens\":1}}}}";
+
+			reply(wsi, c, ans, sizeof(ans) - 1, 0);
+		} else if (memmem(c->rx, c->rxlen, "session.update", 14)) {
 			static const char ans[] = "{\"type\":\"session.updated\","
 			    "\"session\":{\"object\":\"realtime.session\"}}";
 

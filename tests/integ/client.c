@@ -214,6 +214,25 @@ json_str(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
+long long
+json_rows_sum(const char *text, const char *field)
+{
+	struct json_object	*rows = json_tokener_parse(text), *v;
+	long long		 total = 0;
+	size_t			 i;
+
+	if (!json_object_is_type(rows, json_type_array)) {
+		json_object_put(rows);
+		return -1;
+	}
+	for (i = 0; i < json_object_array_length(rows); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(rows,
+		    i), field, &v))
+			total += json_object_get_int64(v);
+	json_object_put(rows);
+	return total;
+}
+
 /* The index-th recorded header named name, or NULL; counts them. */
 static const char *
 find_header(struct json_object *req, const char *name, size_t *count)

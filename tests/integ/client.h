@@ -53,6 +53,11 @@ long fake_request_count(const char *fake_url);
 
 /* Field helpers on recorded requests and JSON bodies. */
 const char *json_str(struct json_object *obj, const char *key);
+/*
+ * The sum of field over the objects of the JSON array text (what
+ * `relay usage --json` prints); -1 if text is no array.
+ */
+long long json_rows_sum(const char *text, const char *field);
 /* The first recorded header named name (case-insensitive), or NULL. */
 const char *recorded_header(struct json_object *req, const char *name);
 /* How many recorded headers are named name (case-insensitive). */

@@ -68,20 +68,13 @@ static int	relay_cli(const char *const args[], char *out, size_t outsz);
 static long long
 usage_total(const char *name, const char *field)
 {
-	char			 out[16384];
-	struct json_object	*rows, *v;
-	long long		 total = 0;
-	size_t			 i;
+	char		out[16384];
+	long long	total;
 
 	ck_assert_int_eq(relay_cli((const char *[]){ "usage", "--json",
 	    "--key", name, NULL }, out, sizeof(out)), 0);
-	rows = json_tokener_parse(out);
-	ck_assert_msg(json_object_is_type(rows, json_type_array), "%s", out);
-	for (i = 0; i < json_object_array_length(rows); i++)
-		if (json_object_object_get_ex(json_object_array_get_idx(rows,
-		    i), field, &v))
-			total += json_object_get_int64(v);
-	json_object_put(rows);
+	total = json_rows_sum(out, field);
+	ck_assert_msg(total >= 0, "%s", out);
 	return total;
 }
 

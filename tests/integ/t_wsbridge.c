@@ -3,8 +3,10 @@
  * deploy/lighttpd-websocket.conf), in front of the fake Realtime
  * endpoint tests/fake_ws/fake-ws; and a second bridge, reached directly,
  * in front of a scripted upstream of this file's own that misbehaves on
- * purpose (it redirects, or never answers the handshake).  Everything on
- * loopback, started here and stopped by PID.
+ * purpose (it redirects, or never answers the handshake).  Both take
+ * the keys of TEST_KEYS_FILE too: the first counts them on SQLite beside
+ * it, the second on a Redis address where nothing listens.  Everything
+ * on loopback, started here and stopped by PID.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +26,7 @@
 
 #include <json.h>
 
+#include "tests/integ/client.h"
 #include "tests/integ/integ.h"
 #include "tests/integ/wsclient.h"
 
@@ -40,6 +43,7 @@ enum { PID_FAKE_WS, PID_RELAY, PID_LIGHTTPD, PID_SCRIPTED, PID_RELAY_SCRIPTED,
     PID__MAX };
 
 static char	dir[256];
+static char	relay[256];	/* the binary, for `relay usage` */
 static pid_t	pids[PID__MAX];	/* stopped in reverse order */
 static int	http_port;
 static int	scripted_bridge_port;	/* the second bridge, no front server */
@@ -350,9 +354,12 @@ spawn_bridge(const char *relay_bin, const char *conf, int port,
 	    listen, "--config", (char *)conf, NULL }, log);
 }
 
-/* A relay.conf for a bridge in front of http://127.0.0.1:upstream_port. */
+/*
+ * A relay.conf for a bridge in front of http://127.0.0.1:upstream_port,
+ * with dir/keys.txt and state_line (empty: the SQLite store beside it).
+ */
 static int
-write_bridge_conf(const char *path, int upstream_port)
+write_bridge_conf(const char *path, int upstream_port, const char *state_line)
 {
 	char	conf[1024];
 
@@ -361,8 +368,10 @@ write_bridge_conf(const char *path, int upstream_port)
 	    "OPENAI_API_BASE = http://127.0.0.1:%d/v1\n"
 	    "OPENAI_API_KEY = " TEST_OPENAI_KEY "\n"
 	    "RELAY_KEY = " TEST_RELAY_KEY "\n"
+	    "RELAY_KEYS_FILE = %s/keys.txt\n%s"
 	    "RELAY_REALTIME_WS_ENABLED = true\n"
-	    "RELAY_REALTIME_WS_MAX_MESSAGE = 262144\n", upstream_port);
+	    "RELAY_REALTIME_WS_MAX_MESSAGE = 262144\n", upstream_port, dir,
+	    state_line);
 	if (write_file(path, conf) != 0)
 		return -1;
 	return chmod(path, 0600);
@@ -371,10 +380,11 @@ write_bridge_conf(const char *path, int upstream_port)
 int
 wsbridge_fixture_start(const char *relay_bin)
 {
-	char	path[512], portbuf[32], log[320];
+	char	path[512], portbuf[32], log[320], nowhere[80];
 	FILE	*fp;
 	int	fake_port = 0, bridge_port, scripted_port, n;
 
+	snprintf(relay, sizeof(relay), "%s", relay_bin);
 	snprintf(dir, sizeof(dir), "/tmp/relay-ws-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
@@ -407,12 +417,18 @@ wsbridge_fixture_start(const char *relay_bin)
 	    scripted_bridge_port <= 0 || scripted_port <= 0)
 		goto fail;
 
+	snprintf(path, sizeof(path), "%s/keys.txt", dir);
+	if (write_file(path, TEST_KEYS_FILE) != 0 || chmod(path, 0600) != 0)
+		goto fail;
 	snprintf(path, sizeof(path), "%s/relay.conf", dir);
-	if (write_bridge_conf(path, fake_port) != 0)
+	if (write_bridge_conf(path, fake_port, "") != 0)
 		goto fail;
 	pids[PID_RELAY] = spawn_bridge(relay_bin, path, bridge_port, log);
+	/* A port nothing listens on: the store is down. */
+	snprintf(nowhere, sizeof(nowhere), "RELAY_STATE = redis://127.0.0.1:"
+	    "%d\n", frontend_free_port());
 	snprintf(path, sizeof(path), "%s/relay-scripted.conf", dir);
-	if (write_bridge_conf(path, scripted_port) != 0)
+	if (write_bridge_conf(path, scripted_port, nowhere) != 0)
 		goto fail;
 	pids[PID_RELAY_SCRIPTED] = spawn_bridge(relay_bin, path,
 	    scripted_bridge_port, log);
@@ -700,6 +716,220 @@ START_TEST(upstream_failing_after_the_client_left_is_safe)
 }
 END_TEST
 
+/*
+ * An upgrade with key: the session, or -1 with the HTTP status in
+ * *status and the refusal's head and body in answer.
+ */
+static int
+open_keyed(int port, const char *key, int *status, char *answer,
+    size_t answersz)
+{
+	char			header[160];
+	const char *const	headers[] = { header, NULL };
+
+	snprintf(header, sizeof(header), "X-Relay-Key: %s", key);
+	return ws_open_answer(port, WS_TARGET, headers, status, answer,
+	    answersz);
+}
+
+/* The upgrade with key is refused with status and code. */
+static void
+expect_refused(int port, const char *key, int want, const char *code,
+    char *answer, size_t answersz)
+{
+	int	status, fd = open_keyed(port, key, &status, answer, answersz);
+
+	if (fd >= 0)
+		close(fd);
+	ck_assert_msg(fd < 0, "a session opened for %s; want %d %s", key, want,
+	    code);
+	ck_assert_int_eq(status, want);
+	ck_assert_msg(strstr(answer, code) != NULL, "%s", answer);
+}
+
+/* Ends a session as a client should: a close frame, answered. */
+static void
+end_session(int fd)
+{
+	char	*msg;
+	size_t	 len;
+
+	ck_assert_int_eq(ws_send(fd, WS_CLOSE, "\x03\xe8", 2), 0);
+	ck_assert_int_eq(ws_recv(fd, &msg, &len), WS_CLOSE);
+	free(msg);
+	close(fd);
+}
+
+/*
+ * Opens a session for key once the bridge has ended the earlier ones
+ * (it does so after their close, in its own time), waiting WAIT_S; until
+ * then it is refused with refused_status.
+ */
+static int
+open_once_ended(const char *key, int refused_status)
+{
+	char	answer[4096];
+	int	status, fd = -1, i;
+
+	for (i = 0; i < WAIT_S * 10 && fd < 0; i++) {
+		fd = open_keyed(http_port, key, &status, answer,
+		    sizeof(answer));
+		if (fd < 0) {
+			ck_assert_msg(status == refused_status, "%s", answer);
+			usleep(100000);
+		}
+	}
+	ck_assert_msg(fd >= 0, "the bridge never ended %s's session", key);
+	return fd;
+}
+
+START_TEST(key_models_and_surface_apply_to_sessions)
+{
+	char	answer[4096];
+
+	/* models=gpt-4o-mini,gpt-5*: not the realtime model. */
+	expect_refused(http_port, TEST_KEYS_MODELS, 403, "model_not_allowed",
+	    answer, sizeof(answer));
+	ck_assert_ptr_nonnull(strstr(answer, "\"param\":\"model\""));
+	/* surface=actions: the bridge is no operation of the document. */
+	expect_refused(http_port, TEST_KEYS_GPT, 403, "route_not_allowed",
+	    answer, sizeof(answer));
+}
+END_TEST
+
+/* concurrency=1: a session holds its key's slot until it ends. */
+START_TEST(session_holds_a_concurrency_slot)
+{
+	char	answer[4096];
+	int	status, fd = open_keyed(http_port, TEST_KEYS_ONE, &status,
+	    answer, sizeof(answer));
+
+	ck_assert_msg(fd >= 0, "HTTP %d: %s", status, answer);
+	expect_refused(http_port, TEST_KEYS_ONE, 429,
+	    "too_many_concurrent_requests", answer, sizeof(answer));
+	end_session(fd);
+	end_session(open_once_ended(TEST_KEYS_ONE, 429));
+}
+END_TEST
+
+/*
+ * rpm=3: each session is one request of its minute.  The windows are
+ * fixed minutes: an attempt that a minute's end cuts in two proves
+ * nothing, and the next starts with the minute after.
+ */
+START_TEST(sessions_count_against_rpm)
+{
+	char	answer[4096], *retry;
+	time_t	minute, now;
+	int	status, opened = 0, refused_status = 0, attempt, i, fd;
+
+	for (attempt = 0; attempt < 3; attempt++) {
+		minute = time(NULL) / 60;
+		for (opened = 0; opened <= TEST_KEYS_RATE_RPM; opened++) {
+			fd = open_keyed(http_port, TEST_KEYS_RATE, &status,
+			    answer, sizeof(answer));
+			if (fd < 0)
+				break;
+			end_session(fd);
+		}
+		refused_status = fd < 0 ? status : 0;
+		if ((now = time(NULL) / 60) == minute)
+			break;
+		while (time(NULL) / 60 == now)
+			usleep(20000);
+	}
+	ck_assert_msg(attempt < 3, "a minute ended during every attempt");
+	ck_assert_int_eq(opened, TEST_KEYS_RATE_RPM);
+	ck_assert_int_eq(refused_status, 429);
+	ck_assert_msg(strstr(answer, "rate_limit_exceeded") != NULL, "%s",
+	    answer);
+	retry = strcasestr(answer, "\r\nRetry-After:");
+	ck_assert_msg(retry != NULL, "%s", answer);
+	i = (int)strtol(retry + 14, NULL, 10);
+	ck_assert(i >= 1 && i <= 60);
+}
+END_TEST
+
+/* The sum of field over the rows `relay usage --json --key name` prints. */
+static long long
+usage_total(const char *name, const char *field)
+{
+	char		 cmd[1024], out[16384];
+	long long	 total;
+	size_t		 got;
+	FILE		*p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' usage --config '%s/relay.conf' "
+	    "--json --key %s", relay, dir, name);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	total = json_rows_sum(out, field);
+	ck_assert_msg(total >= 0, "%s", out);
+	return total;
+}
+
+/*
+ * tokens_per_day=3: a session whose response.done reports 7 tokens
+ * spends the day's budget (it completes), and the key's next session is
+ * refused once the first has ended.  The usage is the key's, under the
+ * session's model, as `relay usage` shows it.
+ */
+START_TEST(session_usage_is_recorded_and_spends_the_budget)
+{
+	char	answer[4096], *msg;
+	size_t	len;
+	int	status, fd = open_keyed(http_port, TEST_KEYS_BUDGET, &status,
+	    answer, sizeof(answer)), i;
+
+	ck_assert_msg(fd >= 0, "HTTP %d: %s", status, answer);
+	ck_assert_int_eq(ws_send(fd, WS_TEXT, "respond", 7), 0);
+	msg = expect(fd, WS_TEXT, &len);
+	ck_assert_ptr_nonnull(strstr(msg, "\"response.done\""));
+	free(msg);
+	end_session(fd);
+	/* Sessions opened before the first has ended are allowed. */
+	for (i = 0; i < WAIT_S * 10; i++) {
+		fd = open_keyed(http_port, TEST_KEYS_BUDGET, &status, answer,
+		    sizeof(answer));
+		if (fd < 0)
+			break;
+		end_session(fd);
+		usleep(100000);
+	}
+	ck_assert_msg(fd < 0, "the budget was never spent");
+	ck_assert_int_eq(status, 429);
+	ck_assert_msg(strstr(answer, "insufficient_quota") != NULL, "%s",
+	    answer);
+	ck_assert_int_eq(usage_total("budget", "total_tokens"), 7);
+	ck_assert_int_eq(usage_total("budget", "input_tokens"), 3);
+	ck_assert_int_eq(usage_total("budget", "output_tokens"), 4);
+	ck_assert_int_eq(usage_total("budget", "cached_tokens"), 1);
+	ck_assert_int_ge(usage_total("budget", "requests"), 1);
+	/* The first session's line comes before its usage, so before 429. */
+	ck_assert_int_eq(servers_log_count(" tokens=7\n"), 1);
+}
+END_TEST
+
+/*
+ * With the store down, a limited key's session is refused (fail
+ * closed); an unlimited key's still opens (and reaches the upstream,
+ * which redirects it).
+ */
+START_TEST(limited_keys_fail_closed_without_the_store)
+{
+	char	answer[4096];
+	int	fd;
+
+	expect_refused(scripted_bridge_port, TEST_KEYS_ONE, 503,
+	    "limits_unavailable", answer, sizeof(answer));
+	fd = open_scripted(MODEL_REDIRECT);
+	ck_assert_int_eq(expect_close(fd), 1011);
+	close(fd);
+}
+END_TEST
+
 void
 add_wsbridge_tests(Suite *s, enum frontend_kind kind)
 {
@@ -714,5 +944,10 @@ add_wsbridge_tests(Suite *s, enum frontend_kind kind)
 	tcase_add_test(tc, upstream_redirect_is_not_followed);
 	tcase_add_test(tc, upstream_failing_after_the_client_left_is_safe);
 	tcase_add_test(tc, session_ends_when_a_pending_upstream_is_dropped);
+	tcase_add_test(tc, key_models_and_surface_apply_to_sessions);
+	tcase_add_test(tc, session_holds_a_concurrency_slot);
+	tcase_add_test(tc, sessions_count_against_rpm);
+	tcase_add_test(tc, session_usage_is_recorded_and_spends_the_budget);
+	tcase_add_test(tc, limited_keys_fail_closed_without_the_store);
 	suite_add_tcase(s, tc);
 }

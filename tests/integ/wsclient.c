@@ -44,10 +44,18 @@ int
 ws_open(int port, const char *target, const char *const *headers,
     int *status)
 {
+	return ws_open_answer(port, target, headers, status, NULL, 0);
+}
+
+int
+ws_open_answer(int port, const char *target, const char *const *headers,
+    int *status, char *answer, size_t answersz)
+{
 	struct sockaddr_in	sa;
 	struct timeval		tv = { 5, 0 };
 	char			req[4096], resp[4096];
-	size_t			used = 0;
+	const char		*cl;
+	size_t			used = 0, body = 0;
 	int			fd, n;
 
 	*status = 0;
@@ -89,6 +97,15 @@ ws_open(int port, const char *target, const char *const *headers,
 	if (*status == 101 && strstr(resp, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") !=
 	    NULL)
 		return fd;
+	if (answer != NULL && answersz > 0) {
+		if ((cl = strcasestr(resp, "\r\nContent-Length:")) != NULL)
+			body = strtoul(cl + 17, NULL, 10);
+		if (used + body >= sizeof(resp) ||
+		    read_full(fd, resp + used, body) != 0)
+			body = 0;
+		resp[used + body] = '\0';
+		snprintf(answer, answersz, "%s", resp);
+	}
 fail:
 	close(fd);
 	return -1;

@@ -23,6 +23,14 @@
 int ws_open(int port, const char *target, const char *const *headers,
     int *status);
 
+/*
+ * The same, and when the upgrade is refused, the answer's head and
+ * body (up to its Content-Length) in answer.
+ */
+int ws_open_answer(int port, const char *target,
+    const char *const *headers, int *status, char *answer,
+    size_t answersz);
+
 /* Sends one whole masked frame: 0, or -1. */
 int ws_send(int fd, int opcode, const void *data, size_t len);
 

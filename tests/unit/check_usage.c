@@ -97,6 +97,23 @@ START_TEST(responses_stream_ends)
 }
 END_TEST
 
+/* A Realtime session's response.done, as the WebSocket bridge feeds it. */
+START_TEST(realtime_response_done)
+{
+	struct usage_scan	s;
+
+	feed(&s, "{\"type\":\"response.done\",\"event_id\":\"e\","
+	    "\"response\":{\"object\":\"realtime.response\",\"usage\":"
+	    "{\"total_tokens\":7,\"input_tokens\":3,\"output_tokens\":4,"
+	    "\"input_token_details\":{\"cached_tokens\":1}}}}", 6);
+	ck_assert(s.tokens.reported);
+	ck_assert_int_eq(s.tokens.input, 3);
+	ck_assert_int_eq(s.tokens.output, 4);
+	ck_assert_int_eq(s.tokens.total, 7);
+	ck_assert_int_eq(s.tokens.cached, 1);
+}
+END_TEST
+
 START_TEST(chat_stream_done_and_usage_chunk)
 {
 	struct usage_scan	s;
@@ -175,6 +192,7 @@ usage_suite(void)
 	tcase_add_test(tc, json_answer_in_any_pieces);
 	tcase_add_test(tc, chat_names_and_embeddings);
 	tcase_add_test(tc, responses_stream_ends);
+	tcase_add_test(tc, realtime_response_done);
 	tcase_add_test(tc, chat_stream_done_and_usage_chunk);
 	tcase_add_test(tc, bounded_whatever_the_answer);
 	tcase_add_test(tc, strip_what_the_client_did_not_ask_for);
