@@ -89,7 +89,6 @@ static const char *const sql_text[STMT__MAX] = {
 };
 
 static const char SCHEMA[] =
-    "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"
     "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL, "
     "expires INTEGER NOT NULL) WITHOUT ROWID;"
@@ -231,6 +230,25 @@ sqlite_busy(void *arg, int tries)
 }
 
 /*
+ * Puts the file in WAL mode, which it keeps once set.  Setting it takes
+ * the file for a moment, and SQLite answers SQLITE_BUSY at once, without
+ * the busy handler, to whoever else opens it meanwhile (every relay
+ * process of a new store at its first request): they nap and try again.
+ */
+static int
+sqlite_wal(sqlite3 *db)
+{
+	int	rc, tries;
+
+	for (tries = 0;; tries++) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL,
+		    NULL);
+		if (rc != SQLITE_BUSY || !sqlite_busy(NULL, tries))
+			return rc;
+	}
+}
+
+/*
  * Creates the file owner-only before SQLite opens it: its -wal and -shm
  * files copy the database's mode, and usage names every key.
  */
@@ -248,6 +266,7 @@ sqlite_open(struct state *st)
 	if (sqlite3_open_v2(st->path, &st->sqlite, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_busy_handler(st->sqlite, sqlite_busy, NULL) != SQLITE_OK ||
+	    sqlite_wal(st->sqlite) != SQLITE_OK ||
 	    sqlite3_exec(st->sqlite, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
 		state_failed(st, st->sqlite != NULL ?
 		    sqlite3_errmsg(st->sqlite) : "cannot open");

@@ -22,6 +22,8 @@
 
 #define RACERS		4
 #define RACER_ADDS	250
+#define OPENERS		8
+#define OPEN_ROUNDS	10
 
 static char	spec[512];
 static char	dir[] = "/tmp/relay-state-XXXXXX";
@@ -227,6 +229,55 @@ START_TEST(sqlite_file_is_owner_only)
 }
 END_TEST
 
+/*
+ * Processes whose first use of a new SQLite file comes at once (every
+ * relay process of a fresh store, at its first request) all get in: one
+ * of them turns WAL on while the others open it.  Released together by
+ * closing a pipe; a round in which none overlapped proves nothing and
+ * fails nothing, so there are several.
+ */
+START_TEST(processes_open_a_new_file_at_once)
+{
+	char		 file[600];
+	pid_t		 pids[OPENERS];
+	int		 gate[2], round, i, status;
+	long long	 n;
+	struct state	*st;
+
+	for (round = 0; round < OPEN_ROUNDS; round++) {
+		snprintf(file, sizeof(file), "sqlite:%s/new-%d.db", dir, round);
+		ck_assert_int_eq(pipe(gate), 0);
+		for (i = 0; i < OPENERS; i++) {
+			pids[i] = fork();
+			ck_assert_int_ne(pids[i], -1);
+			if (pids[i] != 0)
+				continue;
+			close(gate[1]);
+			/* Returns 0 once the parent closes its end. */
+			if (read(gate[0], &n, 1) != 0)
+				_exit(3);
+			st = state_new(file);
+			status = state_add(st, "c:first", 1, 60, &n);
+			state_free(st);
+			_exit(status == STATE_OK ? 0 : 2);
+		}
+		close(gate[0]);
+		close(gate[1]);
+		for (i = 0; i < OPENERS; i++) {
+			ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+			ck_assert_msg(WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0, "round %d: opener %d "
+			    "failed (%d)", round, i, status);
+		}
+		st = state_new(file);
+		ck_assert_int_eq(state_add(st, "c:first", 0, 60, &n),
+		    STATE_OK);
+		ck_assert_int_eq(n, OPENERS);
+		state_free(st);
+	}
+}
+END_TEST
+
 /* Nothing listening, or no place for the file: unavailable, no crash. */
 START_TEST(unreachable_store_is_unavailable)
 {
@@ -311,6 +362,7 @@ state_suite(void)
 	TCase	*other = tcase_create("spec");
 
 	tcase_add_test(sqlite, sqlite_file_is_owner_only);
+	tcase_add_test(sqlite, processes_open_a_new_file_at_once);
 	suite_add_tcase(s, sqlite);
 	suite_add_tcase(s, store_case("redis", redis_setup, redis_teardown));
 	tcase_add_test(other, unreachable_store_is_unavailable);
