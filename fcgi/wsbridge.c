@@ -10,9 +10,10 @@
  *
  * A session is one call of its key: it is counted against the key's
  * rpm and tokens_per_day when the upgrade is decided, holds one of the
- * key's concurrency slots until it ends, and its usage (one request,
- * and the tokens of every response.done upstream sends) is recorded
- * then, as for the relay's other calls (handlers/limits.h).  The store
+ * key's concurrency slots until it ends (its timer renews the lease),
+ * and its usage (one request, and the tokens of every response.done
+ * upstream sends) is recorded then, as for the relay's other calls
+ * (handlers/limits.h).  The store
  * is asked on the loop's one thread: on SQLite, a write that waits for
  * another process's (up to its busy timeout) holds every session up.
  */
@@ -77,7 +78,7 @@ struct bridge {
 	char		 host[300];	/* Host header for upstream */
 	time_t		 started, last_activity;
 	int		 close_code;	/* the client's, for the log */
-	bool		 holds_slot;	/* one of the key's concurrency slots */
+	struct limits_slot slot;	/* the key's concurrency slot, if any */
 	long long	 usage[USAGE__MAX];	/* tokens upstream reported */
 };
 
@@ -179,7 +180,7 @@ admit_with(struct lws *wsi, const struct keyset *keys, struct bridge *b,
 		return RERR_MODEL_NOT_ALLOWED;
 	}
 	snprintf(b->model, sizeof(b->model), "%s", m);
-	return limits_count(bstate, key, retry_after_s, &b->holds_slot);
+	return limits_count(bstate, key, retry_after_s, &b->slot);
 }
 
 /*
@@ -247,8 +248,7 @@ bridge_account(struct bridge *b)
 {
 	char	day[11];
 
-	if (b->holds_slot)
-		limits_release(bstate, b->key_name);
+	limits_release(bstate, b->key_name, &b->slot);
 	b->usage[USAGE_REQUESTS] = 1;
 	b->usage[USAGE_ERRORS] = b->close_code == CLOSE_UPSTREAM;
 	limits_utc_day(time(NULL), day);
@@ -583,6 +583,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			    (unsigned char *)"session time limit", 18);
 			return -1;
 		}
+		limits_renew(bstate, b->key_name, &b->slot);
 		lws_set_timer_usecs(wsi, LWS_USEC_PER_SEC);
 		return 0;
 	case LWS_CALLBACK_CLOSED:

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "handlers/limits.h"
 #include "handlers/reqbody.h"
 #include "policy/body.h"
 #include "policy/usage.h"
@@ -133,8 +134,8 @@ struct exchange {
 	 */
 	struct usage_tokens	 usage;
 	bool			 stream_incomplete;
-	/* The key's concurrency slot is held (handlers/limits.h). */
-	bool			 holds_slot;
+	/* The key's concurrency slot, if it holds one. */
+	struct limits_slot	 slot;
 	/* A rate refusal's Retry-After, in seconds; 0: none. */
 	long			 retry_after_s;
 	double			 upstream_ms;

@@ -32,6 +32,7 @@
 #include "policy/config.h"
 #include "policy/dynbuf.h"
 #include "policy/headers.h"
+#include "policy/keys.h"
 #include "policy/multipart.h"
 #include "policy/route.h"
 #include "policy/sse.h"
@@ -255,8 +256,8 @@ on_body(void *ctx, const char *buf, size_t len)
 }
 
 /*
- * Deadlines, keepalives and the client check, about once a second while
- * upstream is silent and more often while it talks.
+ * Deadlines, keepalives, the client check and the slot's renewal, about
+ * once a second while upstream is silent and more often while it talks.
  */
 static int
 on_tick(void *ctx)
@@ -273,6 +274,9 @@ on_tick(void *ctx)
 			fl->stopped_by = RERR_CLIENT_GONE;
 			return -1;
 		}
+		/* However long the call, its concurrency slot stays its. */
+		if (ex->key != NULL)
+			limits_renew(ex->state, ex->key->name, &ex->slot);
 	}
 	/*
 	 * RELAY_TIMEOUT is kept here rather than by libcurl, which could not

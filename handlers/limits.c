@@ -1,17 +1,22 @@
 /*
- * The counters, in the state store, by key name:
+ * What is kept in the state store, by key name:
  *
- *   rpm:NAME:MINUTE    requests in that minute (a fixed window)
- *   inflight:NAME      calls in flight now
+ *   rpm:NAME:MINUTE    requests in that minute (a counter, fixed window)
+ *   inflight:NAME      the calls in flight now, one lease each
  *
  * and the day's tokens are those of the key's usage rows, so the budget
  * and `relay usage` never disagree.
  * Tokens are not reserved ahead: a call is admitted while the day's
  * count is under the budget, and the call that crosses it completes
- * (its tokens are known only at its end).  A process that dies with
- * calls in flight leaves them counted until INFLIGHT_TTL_S passes.
+ * (its tokens are known only at its end).
+ * A call's lease runs SLOT_TTL_S and is renewed every SLOT_RENEW_S while
+ * the call lasts, so a process that dies with calls in flight gives
+ * their slots back within SLOT_TTL_S, and no call, however long, loses
+ * its slot (a counter would do neither: it forgets every call when its
+ * window ends, and never forgets a dead one before).
  */
 #include <json.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,8 +32,6 @@
 #include "policy/keys.h"
 #include "policy/route.h"
 
-/* How long an in-flight count outlives a process that died holding it. */
-#define INFLIGHT_TTL_S		3600
 #define MINUTE_TTL_S		120
 /* Upstream's model list is about 100 KiB; room for many more. */
 #define MODELS_LIST_MAX		(4 * 1024 * 1024)
@@ -43,7 +46,7 @@ limits_utc_day(long long t, char day[11])
 	strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
-/* The counter of name's kind ("rpm" or "inflight") for now. */
+/* The key under which name's counter or leases of kind are, for now. */
 static void
 counter_key(const char *kind, const char *name, time_t now, char *buf,
     size_t bufsz)
@@ -240,30 +243,56 @@ check_tokens(struct state *st, const struct key_entry *key, time_t now)
 }
 
 static enum rerr
-take_slot(struct state *st, const struct key_entry *key, bool *holds_slot)
+take_slot(struct state *st, const struct key_entry *key,
+    struct limits_slot *slot)
 {
-	long long	n;
+	unsigned char	raw[LIMITS_HOLDER_LEN / 2];
+	char		k[128];
+	size_t		i;
 
-	if (!counter_add(st, key->name, "inflight", 0, 1, INFLIGHT_TTL_S, &n))
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return RERR_LIMITS_UNAVAILABLE;
-	if (n <= key->limits.concurrency) {
-		*holds_slot = true;
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(slot->holder + 2 * i, 3, "%02x", raw[i]);
+	counter_key("inflight", key->name, 0, k, sizeof(k));
+	switch (state_lease_take(st, k, slot->holder, key->limits.concurrency,
+	    SLOT_TTL_S)) {
+	case STATE_OK:
+		slot->renewed = time(NULL);
 		return RERR_OK;
+	case STATE_ABSENT:
+		slot->holder[0] = '\0';
+		return RERR_TOO_MANY_CONCURRENT;
+	default:
+		slot->holder[0] = '\0';
+		return RERR_LIMITS_UNAVAILABLE;
 	}
-	(void)counter_add(st, key->name, "inflight", 0, -1, INFLIGHT_TTL_S,
-	    &n);
-	return RERR_TOO_MANY_CONCURRENT;
+}
+
+void
+limits_renew(struct state *st, const char *key_name, struct limits_slot *slot)
+{
+	char	k[128];
+	time_t	now;
+
+	if (slot->holder[0] == '\0' || (now = time(NULL)) - slot->renewed <
+	    SLOT_RENEW_S)
+		return;
+	counter_key("inflight", key_name, 0, k, sizeof(k));
+	/* A store that is down now may be back at the next try. */
+	if (state_lease_renew(st, k, slot->holder, SLOT_TTL_S) == STATE_OK)
+		slot->renewed = now;
 }
 
 enum rerr
 limits_count(struct state *st, const struct key_entry *key,
-    long *retry_after_s, bool *holds_slot)
+    long *retry_after_s, struct limits_slot *slot)
 {
 	const struct key_limits	*l = &key->limits;
 	time_t			 now = time(NULL);
 	enum rerr		 rc;
 
-	*holds_slot = false;
+	slot->holder[0] = '\0';
 	if (!keys_limited(key))
 		return RERR_OK;
 	if (st == NULL)
@@ -275,16 +304,22 @@ limits_count(struct state *st, const struct key_entry *key,
 	    RERR_OK)
 		return rc;
 	if (l->concurrency > 0)
-		return take_slot(st, key, holds_slot);
+		return take_slot(st, key, slot);
 	return RERR_OK;
 }
 
 void
-limits_release(struct state *st, const char *key_name)
+limits_release(struct state *st, const char *key_name,
+    struct limits_slot *slot)
 {
-	long long	n;
+	char	k[128];
 
-	(void)counter_add(st, key_name, "inflight", 0, -1, INFLIGHT_TTL_S, &n);
+	if (slot->holder[0] == '\0')
+		return;
+	counter_key("inflight", key_name, 0, k, sizeof(k));
+	/* Not given back while the store is down: its lease runs out. */
+	(void)state_lease_drop(st, k, slot->holder);
+	slot->holder[0] = '\0';
 }
 
 /*
@@ -322,8 +357,7 @@ limits_admit(struct exchange *ex, const char **param)
 		return RERR_OK;
 	if ((rc = check_models(ex, param)) != RERR_OK)
 		return rc;
-	return limits_count(ex->state, ex->key, &ex->retry_after_s,
-	    &ex->holds_slot);
+	return limits_count(ex->state, ex->key, &ex->retry_after_s, &ex->slot);
 }
 
 /* The entries of a model list the key may use, in their order. */
@@ -414,15 +448,22 @@ limits_finish(struct exchange *ex)
 {
 	char		day[11];
 
-	if (ex->holds_slot) {
-		limits_release(ex->state, ex->key->name);
-		ex->holds_slot = false;
-	}
+	if (ex->key != NULL)
+		limits_release(ex->state, ex->key->name, &ex->slot);
 	if (ex->key == NULL || ex->state == NULL || ex->route == NULL ||
 	    !relays[ex->route->handler])
 		return;
 	limits_utc_day(time(NULL), day);
 	record_usage(ex, day);
+}
+
+static bool
+inflight_count(struct exchange *ex, long long *n)
+{
+	char	k[128];
+
+	counter_key("inflight", ex->key->name, 0, k, sizeof(k));
+	return state_lease_count(ex->state, k, n) == STATE_OK;
 }
 
 enum rerr
@@ -444,8 +485,7 @@ limits_spent(struct exchange *ex, long long *tokens, long long *requests,
 	    day, tokens)) ||
 	    (l->rpm > 0 && !counter_add(ex->state, ex->key->name, "rpm", now,
 	    0, MINUTE_TTL_S, requests)) ||
-	    (l->concurrency > 0 && !counter_add(ex->state, ex->key->name,
-	    "inflight", now, 0, INFLIGHT_TTL_S, inflight)))
+	    (l->concurrency > 0 && !inflight_count(ex, inflight)))
 		return RERR_LIMITS_UNAVAILABLE;
 	return RERR_OK;
 }

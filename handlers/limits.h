@@ -12,7 +12,7 @@
 #ifndef HANDLERS_LIMITS_H
 #define HANDLERS_LIMITS_H
 
-#include <stdbool.h>
+#include <time.h>
 
 #include "policy/error.h"
 
@@ -23,10 +23,25 @@ struct route;
 struct state;
 
 /*
+ * A slot lives as a lease in the store (handlers/state.h) that runs
+ * SLOT_TTL_S unless renewed: one whose process died is given back by
+ * then.  Renewed every SLOT_RENEW_S while its call lasts.
+ */
+#define SLOT_TTL_S		120
+#define SLOT_RENEW_S		30
+#define LIMITS_HOLDER_LEN	16
+
+/* One of a key's concurrency slots, held by a call (or none). */
+struct limits_slot {
+	char	holder[LIMITS_HOLDER_LEN + 1];	/* "": none held */
+	time_t	renewed;
+};
+
+/*
  * Admits the call once its body is accepted: surface=actions, the
  * model its JSON body names (and a realtime session's), then the
- * counters.  On RERR_OK the call holds one of the key's concurrency
- * slots until limits_finish; otherwise nothing is held, *param names
+ * counters.  On RERR_OK the call may hold one of the key's concurrency
+ * slots (ex->slot) until limits_finish; otherwise nothing is held, *param names
  * the refused field (or is NULL) and, for rate_limit_exceeded,
  * ex->retry_after_s is set.
  */
@@ -36,15 +51,23 @@ enum rerr limits_admit(struct exchange *ex, const char **param);
  * The counted limits alone: requests per minute, tokens per UTC day and
  * calls in flight, of key, in st (NULL: the store is unreachable).  For
  * limits_admit, and for calls that are no exchange (the WebSocket
- * bridge's sessions).  On RERR_OK *holds_slot says whether one of the
- * key's concurrency slots is now held, to give back with
- * limits_release; for rate_limit_exceeded *retry_after_s is set.
+ * bridge's sessions).  On RERR_OK *slot is one of the key's concurrency
+ * slots if it has that limit, to give back with limits_release; for
+ * rate_limit_exceeded *retry_after_s is set.
  */
 enum rerr limits_count(struct state *st, const struct key_entry *key,
-    long *retry_after_s, bool *holds_slot);
+    long *retry_after_s, struct limits_slot *slot);
 
-/* Gives back the concurrency slot limits_count took for key_name. */
-void limits_release(struct state *st, const char *key_name);
+/*
+ * While the call lasts, as often as it likes: renews the slot's lease
+ * every SLOT_RENEW_S (a time check in between).
+ */
+void limits_renew(struct state *st, const char *key_name,
+    struct limits_slot *slot);
+
+/* Gives back the slot limits_count took for key_name, if it took one. */
+void limits_release(struct state *st, const char *key_name,
+    struct limits_slot *slot);
 
 /*
  * Whether the key may name model (NULL: the call names none, allowed);

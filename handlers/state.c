@@ -46,6 +46,11 @@ enum stmt {
 	STMT_ADD,
 	STMT_SWEEP_KV,
 	STMT_SWEEP_COUNTERS,
+	STMT_LEASE_TAKE,
+	STMT_LEASE_RENEW,
+	STMT_LEASE_DROP,
+	STMT_LEASE_COUNT,
+	STMT_SWEEP_LEASES,
 	STMT_USAGE_ADD,
 	STMT_USAGE_LIST,
 	STMT_USAGE_TOKENS,
@@ -72,6 +77,16 @@ static const char *const sql_text[STMT__MAX] = {
 	    "expires <= ?1",
 	[STMT_SWEEP_COUNTERS] = "DELETE FROM counters WHERE expires != 0 "
 	    "AND expires <= ?1",
+	/* One statement: the count and the insert are atomic. */
+	[STMT_LEASE_TAKE] = "INSERT INTO leases (k, holder, expires) "
+	    "SELECT ?1, ?2, ?3 WHERE (SELECT COUNT(*) FROM leases "
+	    "WHERE k = ?1 AND expires > ?4) < ?5",
+	[STMT_LEASE_RENEW] = "UPDATE leases SET expires = ?3 "
+	    "WHERE k = ?1 AND holder = ?2",
+	[STMT_LEASE_DROP] = "DELETE FROM leases WHERE k = ?1 AND holder = ?2",
+	[STMT_LEASE_COUNT] = "SELECT COUNT(*) FROM leases "
+	    "WHERE k = ?1 AND expires > ?2",
+	[STMT_SWEEP_LEASES] = "DELETE FROM leases WHERE expires <= ?1",
 	[STMT_USAGE_ADD] = "INSERT INTO usage VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 	    "?7, ?8, ?9, ?10, ?11) ON CONFLICT (day, key, model) DO UPDATE SET "
 	    "requests = requests + excluded.requests, "
@@ -96,6 +111,9 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS counters (k TEXT PRIMARY KEY, "
     "n INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS counters_expires ON counters (expires);"
+    "CREATE TABLE IF NOT EXISTS leases (k TEXT NOT NULL, "
+    "holder TEXT NOT NULL, expires INTEGER NOT NULL, "
+    "PRIMARY KEY (k, holder)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS usage (day TEXT NOT NULL, key TEXT NOT NULL, "
     "model TEXT NOT NULL, requests INTEGER NOT NULL, errors INTEGER NOT NULL, "
     "incomplete INTEGER NOT NULL, input_tokens INTEGER NOT NULL, "
@@ -112,6 +130,24 @@ static const char REDIS_ADD[] =
     "local n = redis.call('INCRBY', KEYS[1], ARGV[1]) "
     "if tonumber(ARGV[2]) > 0 and redis.call('TTL', KEYS[1]) < 0 then "
     "redis.call('EXPIRE', KEYS[1], ARGV[2]) end return n";
+
+/*
+ * A lease set is a sorted set (KEYS[1]) of holders scored by when their
+ * lease runs out.  Taking one drops the leases that ran out, then adds
+ * the holder if fewer than the limit are left.  ARGV: now, the new
+ * lease's end, the holder, the limit, and a TTL for the whole set (it
+ * goes once no lease in it can be running).
+ */
+static const char REDIS_LEASE_TAKE[] =
+    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) "
+    "if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end "
+    "redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) "
+    "redis.call('EXPIRE', KEYS[1], ARGV[5]) return 1";
+
+/* Renewing: a later end for a holder already in (ARGV: end, holder, TTL). */
+static const char REDIS_LEASE_RENEW[] =
+    "redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2]) "
+    "redis.call('EXPIRE', KEYS[1], ARGV[3]) return 1";
 
 /*
  * A usage row is a hash (KEYS[1]) of the fields of policy/usage.h, and
@@ -333,12 +369,19 @@ expiry(long ttl_s)
 	return ttl_s > 0 ? (long long)time(NULL) + ttl_s : 0;
 }
 
-/* Runs a statement that returns nothing; the bound values are reset. */
+/*
+ * Steps a bound statement that yields at most one integer row into *n
+ * (left alone when it yields none); the bound values are reset.
+ */
 static enum state_result
-sqlite_run(struct state *st, sqlite3_stmt *stmt)
+sqlite_integer(struct state *st, sqlite3_stmt *stmt, long long *n)
 {
 	int	rc = sqlite3_step(stmt);
 
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int64(stmt, 0);
+		rc = sqlite3_step(stmt);
+	}
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	if (rc != SQLITE_DONE) {
@@ -346,6 +389,15 @@ sqlite_run(struct state *st, sqlite3_stmt *stmt)
 		return STATE_UNAVAILABLE;
 	}
 	return STATE_OK;
+}
+
+/* Runs a statement that returns nothing; the bound values are reset. */
+static enum state_result
+sqlite_run(struct state *st, sqlite3_stmt *stmt)
+{
+	long long	none;
+
+	return sqlite_integer(st, stmt, &none);
 }
 
 /* Now and then, drops what has expired so the file does not grow. */
@@ -358,7 +410,10 @@ sqlite_sweep(struct state *st)
 	if (sqlite_run(st, st->stmts[STMT_SWEEP_KV]) != STATE_OK)
 		return;
 	sqlite3_bind_int64(st->stmts[STMT_SWEEP_COUNTERS], 1, time(NULL));
-	(void)sqlite_run(st, st->stmts[STMT_SWEEP_COUNTERS]);
+	if (sqlite_run(st, st->stmts[STMT_SWEEP_COUNTERS]) != STATE_OK)
+		return;
+	sqlite3_bind_int64(st->stmts[STMT_SWEEP_LEASES], 1, time(NULL));
+	(void)sqlite_run(st, st->stmts[STMT_SWEEP_LEASES]);
 }
 
 /* Steps a statement that yields at most one blob row (get, take). */
@@ -525,24 +580,25 @@ state_delete(struct state *st, const char *key)
 	return sqlite_run(st, stmt);
 }
 
+/*
+ * Runs a Redis command of argc strings (at most REDIS_ARGS_MAX) whose
+ * reply is an integer, into *n.
+ */
+#define REDIS_ARGS_MAX	9
 static enum state_result
-redis_add(struct state *st, const char *key, long long delta, long ttl_s,
-    long long *total)
+redis_integer(struct state *st, int argc, const char **argv, long long *n)
 {
-	char			*k = redis_key(key), d[32], ttl[32];
+	size_t			 lens[REDIS_ARGS_MAX];
 	redisReply		*r;
 	enum state_result	 res = STATE_UNAVAILABLE;
+	int			 i;
 
-	snprintf(d, sizeof(d), "%lld", delta);
-	snprintf(ttl, sizeof(ttl), "%ld", ttl_s);
-	r = redis_run(st, 6, (const char *[]){ "EVAL", REDIS_ADD, "1", k, d,
-	    ttl }, (const size_t[]){ 4, sizeof(REDIS_ADD) - 1, 1, strlen(k),
-	    strlen(d), strlen(ttl) });
-	free(k);
-	if (r == NULL)
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	if ((r = redis_run(st, argc, argv, lens)) == NULL)
 		return res;
 	if (r->type == REDIS_REPLY_INTEGER) {
-		*total = r->integer;
+		*n = r->integer;
 		res = STATE_OK;
 	} else {
 		state_failed(st, "unexpected reply");
@@ -551,12 +607,26 @@ redis_add(struct state *st, const char *key, long long delta, long ttl_s,
 	return res;
 }
 
+static enum state_result
+redis_add(struct state *st, const char *key, long long delta, long ttl_s,
+    long long *total)
+{
+	char			*k = redis_key(key), d[32], ttl[32];
+	enum state_result	 res;
+
+	snprintf(d, sizeof(d), "%lld", delta);
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_s);
+	res = redis_integer(st, 6, (const char *[]){ "EVAL", REDIS_ADD, "1",
+	    k, d, ttl }, total);
+	free(k);
+	return res;
+}
+
 enum state_result
 state_add(struct state *st, const char *key, long long delta, long ttl_s,
     long long *total)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc;
 
 	if (!state_ready(st))
 		return STATE_UNAVAILABLE;
@@ -567,19 +637,126 @@ state_add(struct state *st, const char *key, long long delta, long ttl_s,
 	sqlite3_bind_int64(stmt, 2, delta);
 	sqlite3_bind_int64(stmt, 3, expiry(ttl_s));
 	sqlite3_bind_int64(stmt, 4, time(NULL));
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*total = sqlite3_column_int64(stmt, 0);
-		rc = sqlite3_step(stmt);
-	}
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE) {
-		state_failed(st, sqlite3_errstr(rc));
+	if (sqlite_integer(st, stmt, total) != STATE_OK)
 		return STATE_UNAVAILABLE;
-	}
 	sqlite_sweep(st);
 	return STATE_OK;
+}
+
+/* Binds key, holder and a lease end to a lease statement's ?1..?3. */
+static sqlite3_stmt *
+sqlite_lease(struct state *st, enum stmt which, const char *key,
+    const char *holder, long ttl_s)
+{
+	sqlite3_stmt	*stmt = st->stmts[which];
+
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, holder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, expiry(ttl_s));
+	return stmt;
+}
+
+enum state_result
+state_lease_take(struct state *st, const char *key, const char *holder,
+    long long limit, long ttl_s)
+{
+	sqlite3_stmt		*stmt;
+	char			*k, now[24], end[24], lim[24], ttl[24];
+	long long		 taken = 0;
+	enum state_result	 res;
+
+	if (!state_ready(st))
+		return STATE_UNAVAILABLE;
+	if (st->backend == STATE_BACKEND_REDIS) {
+		k = redis_key(key);
+		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+		snprintf(end, sizeof(end), "%lld", expiry(ttl_s));
+		snprintf(lim, sizeof(lim), "%lld", limit);
+		snprintf(ttl, sizeof(ttl), "%ld", ttl_s);
+		res = redis_integer(st, REDIS_ARGS_MAX, (const char *[]){ "EVAL",
+		    REDIS_LEASE_TAKE, "1", k, now, end, holder, lim, ttl },
+		    &taken);
+		free(k);
+	} else {
+		stmt = sqlite_lease(st, STMT_LEASE_TAKE, key, holder, ttl_s);
+		sqlite3_bind_int64(stmt, 4, time(NULL));
+		sqlite3_bind_int64(stmt, 5, limit);
+		res = sqlite_run(st, stmt);
+		taken = res == STATE_OK ? sqlite3_changes(st->sqlite) : 0;
+		sqlite_sweep(st);
+	}
+	if (res != STATE_OK)
+		return res;
+	return taken == 1 ? STATE_OK : STATE_ABSENT;
+}
+
+enum state_result
+state_lease_renew(struct state *st, const char *key, const char *holder,
+    long ttl_s)
+{
+	char			*k, end[24], ttl[24];
+	long long		 n;
+	enum state_result	 res;
+
+	if (!state_ready(st))
+		return STATE_UNAVAILABLE;
+	if (st->backend == STATE_BACKEND_SQLITE)
+		return sqlite_run(st, sqlite_lease(st, STMT_LEASE_RENEW, key,
+		    holder, ttl_s));
+	k = redis_key(key);
+	snprintf(end, sizeof(end), "%lld", expiry(ttl_s));
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_s);
+	res = redis_integer(st, 7, (const char *[]){ "EVAL", REDIS_LEASE_RENEW,
+	    "1", k, end, holder, ttl }, &n);
+	free(k);
+	return res;
+}
+
+enum state_result
+state_lease_drop(struct state *st, const char *key, const char *holder)
+{
+	sqlite3_stmt		*stmt;
+	char			*k;
+	long long		 n;
+	enum state_result	 res;
+
+	if (!state_ready(st))
+		return STATE_UNAVAILABLE;
+	if (st->backend == STATE_BACKEND_SQLITE) {
+		stmt = st->stmts[STMT_LEASE_DROP];
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, holder, -1, SQLITE_STATIC);
+		return sqlite_run(st, stmt);
+	}
+	k = redis_key(key);
+	res = redis_integer(st, 3, (const char *[]){ "ZREM", k, holder }, &n);
+	free(k);
+	return res;
+}
+
+enum state_result
+state_lease_count(struct state *st, const char *key, long long *n)
+{
+	sqlite3_stmt		*stmt;
+	char			*k, after[24];
+	enum state_result	 res;
+
+	*n = 0;
+	if (!state_ready(st))
+		return STATE_UNAVAILABLE;
+	if (st->backend == STATE_BACKEND_SQLITE) {
+		stmt = st->stmts[STMT_LEASE_COUNT];
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, time(NULL));
+		return sqlite_integer(st, stmt, n);
+	}
+	/* Running: ending after now (exclusive, as SQLite's "> now"). */
+	k = redis_key(key);
+	snprintf(after, sizeof(after), "(%lld", (long long)time(NULL));
+	res = redis_integer(st, 4, (const char *[]){ "ZCOUNT", k, after, "+inf" },
+	    n);
+	free(k);
+	return res;
 }
 
 static enum state_result
@@ -797,22 +974,10 @@ sqlite_usage_tokens(struct state *st, const char *day, const char *key,
     long long *total)
 {
 	sqlite3_stmt	*stmt = st->stmts[STMT_USAGE_TOKENS];
-	int		 rc;
 
 	sqlite3_bind_text(stmt, 1, day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*total = sqlite3_column_int64(stmt, 0);
-		rc = sqlite3_step(stmt);
-	}
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE) {
-		state_failed(st, sqlite3_errstr(rc));
-		return STATE_UNAVAILABLE;
-	}
-	return STATE_OK;
+	return sqlite_integer(st, stmt, total);
 }
 
 enum state_result

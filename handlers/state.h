@@ -66,6 +66,30 @@ enum state_result state_delete(struct state *st, const char *key);
 enum state_result state_add(struct state *st, const char *key,
     long long delta, long ttl_s, long long *total);
 
+/*
+ * Leases: at most a limit of holders under key at once, each lease
+ * running ttl_s seconds unless renewed, so that one whose holder is gone
+ * (a killed process) ends by itself.  holder names the lease (unique:
+ * random).  Leases live apart from values and counters.
+ *
+ * state_lease_take: STATE_OK if holder got one, STATE_ABSENT if limit
+ * leases are running (nothing taken).
+ */
+enum state_result state_lease_take(struct state *st, const char *key,
+    const char *holder, long long limit, long ttl_s);
+
+/* Runs holder's lease ttl_s seconds from now. */
+enum state_result state_lease_renew(struct state *st, const char *key,
+    const char *holder, long ttl_s);
+
+/* Ends holder's lease (STATE_OK whether or not it was running). */
+enum state_result state_lease_drop(struct state *st, const char *key,
+    const char *holder);
+
+/* How many leases under key are running, into *n. */
+enum state_result state_lease_count(struct state *st, const char *key,
+    long long *n);
+
 /* One row of usage: a key's calls of one model on one UTC day. */
 struct usage_row {
 	char		 day[11];	/* YYYY-MM-DD */

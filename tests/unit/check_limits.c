@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json.h>
 
+#include "handlers/limits.h"
 #include "handlers/state.h"
 #include "policy/config.h"
 #include "tests/unit/mem_exchange.h"
@@ -314,23 +316,54 @@ START_TEST(token_budget_spent)
 }
 END_TEST
 
+/* concurrency=1: the key's one slot is a lease, held by a call elsewhere. */
 START_TEST(concurrency_counts_calls_in_flight)
 {
 	struct mem_reply	 r;
-	struct state		*st;
+	struct state		*st = state_new(cfg.state_spec);
 	long long		 n;
 
-	counter_add("inflight:carol", 1);	/* a call elsewhere */
+	ck_assert_int_eq(state_lease_take(st, "inflight:carol", "elsewhere",
+	    1, 120), STATE_OK);
 	serve(CAROL, "/v1/responses", "{\"model\":\"gpt-5\"}", &r);
 	assert_refused(&r, 429, "too_many_concurrent_requests");
 	mem_reply_free(&r);
-	counter_add("inflight:carol", -1);	/* which ended */
+	/* Which ended. */
+	ck_assert_int_eq(state_lease_drop(st, "inflight:carol", "elsewhere"),
+	    STATE_OK);
 	serve(CAROL, "/v1/responses", "{\"model\":\"gpt-5\"}", &r);
 	ck_assert_int_eq(r.status, 200);
 	mem_reply_free(&r);
 	/* Each call gave its slot back. */
-	st = state_new(cfg.state_spec);
-	ck_assert_int_eq(state_add(st, "inflight:carol", 0, 120, &n),
+	ck_assert_int_eq(state_lease_count(st, "inflight:carol", &n),
+	    STATE_OK);
+	ck_assert_int_eq(n, 0);
+	state_free(st);
+}
+END_TEST
+
+/*
+ * A slot last renewed SLOT_RENEW_S ago or more gets its lease run
+ * SLOT_TTL_S again: a lease of 1 s, renewed, is still running 2 s later
+ * (it would have run out by then however slow the machine).
+ */
+START_TEST(long_calls_renew_their_slot)
+{
+	struct limits_slot	 slot = { "0123456789abcdef", 0 };
+	struct state		*st = state_new(cfg.state_spec);
+	long long		 n;
+
+	ck_assert_int_eq(state_lease_take(st, "inflight:carol", slot.holder,
+	    1, 1), STATE_OK);
+	limits_renew(st, "carol", &slot);
+	ck_assert_int_ge(slot.renewed, time(NULL) - 1);
+	sleep(2);
+	ck_assert_int_eq(state_lease_count(st, "inflight:carol", &n),
+	    STATE_OK);
+	ck_assert_int_eq(n, 1);
+	limits_release(st, "carol", &slot);
+	ck_assert_str_eq(slot.holder, "");
+	ck_assert_int_eq(state_lease_count(st, "inflight:carol", &n),
 	    STATE_OK);
 	ck_assert_int_eq(n, 0);
 	state_free(st);
@@ -474,6 +507,7 @@ store_case(const char *name, void (*setup)(void), void (*teardown)(void))
 	tcase_add_test(tc, actions_surface_only);
 	tcase_add_test(tc, token_budget_spent);
 	tcase_add_test(tc, concurrency_counts_calls_in_flight);
+	tcase_add_test(tc, long_calls_renew_their_slot);
 	tcase_add_test(tc, store_down_refuses_limited_keys_only);
 	tcase_add_test(tc, chat_stream_usage_asked_for_and_hidden);
 	tcase_add_test(tc, cut_stream_counted_incomplete);

@@ -157,6 +157,58 @@ START_TEST(values_and_counters_expire)
 }
 END_TEST
 
+START_TEST(leases_hold_up_to_the_limit)
+{
+	struct state	*st = state_new(spec);
+	long long	 n;
+
+	ck_assert_int_eq(state_lease_take(st, "l:k", "a", 2, 3600), STATE_OK);
+	ck_assert_int_eq(state_lease_take(st, "l:k", "b", 2, 3600), STATE_OK);
+	ck_assert_int_eq(state_lease_take(st, "l:k", "c", 2, 3600),
+	    STATE_ABSENT);
+	ck_assert_int_eq(state_lease_count(st, "l:k", &n), STATE_OK);
+	ck_assert_int_eq(n, 2);
+	/* Another key's leases are its own. */
+	ck_assert_int_eq(state_lease_take(st, "l:other", "c", 2, 3600),
+	    STATE_OK);
+	/* Dropped twice: the second frees nothing more. */
+	ck_assert_int_eq(state_lease_drop(st, "l:k", "a"), STATE_OK);
+	ck_assert_int_eq(state_lease_drop(st, "l:k", "a"), STATE_OK);
+	ck_assert_int_eq(state_lease_count(st, "l:k", &n), STATE_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(state_lease_take(st, "l:k", "c", 2, 3600), STATE_OK);
+	ck_assert_int_eq(state_lease_take(st, "l:k", "d", 2, 3600),
+	    STATE_ABSENT);
+	state_free(st);
+}
+END_TEST
+
+/*
+ * A lease whose holder is gone ends by itself; a renewed one runs on.
+ * Leases of 1 s, looked at 2 s later: they have run out by then however
+ * slow the machine (a lower bound only).
+ */
+START_TEST(leases_run_out_unless_renewed)
+{
+	struct state	*st = state_new(spec);
+	long long	 n;
+
+	ck_assert_int_eq(state_lease_take(st, "l:gone", "a", 1, 1), STATE_OK);
+	ck_assert_int_eq(state_lease_take(st, "l:kept", "b", 1, 1), STATE_OK);
+	ck_assert_int_eq(state_lease_renew(st, "l:kept", "b", 3600), STATE_OK);
+	sleep(2);
+	ck_assert_int_eq(state_lease_count(st, "l:gone", &n), STATE_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(state_lease_take(st, "l:gone", "c", 1, 3600),
+	    STATE_OK);
+	ck_assert_int_eq(state_lease_count(st, "l:kept", &n), STATE_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(state_lease_take(st, "l:kept", "c", 1, 3600),
+	    STATE_ABSENT);
+	state_free(st);
+}
+END_TEST
+
 START_TEST(counters_add_and_subtract)
 {
 	struct state	*st = state_new(spec);
@@ -181,7 +233,7 @@ START_TEST(processes_share_counters_and_single_takes)
 	pid_t		 pids[RACERS];
 	int		 i, j, status, won = 0;
 	long long	 n;
-	char		*v;
+	char		*v, holder[24];
 	size_t		 len;
 
 	st = state_new(spec);
@@ -209,6 +261,28 @@ START_TEST(processes_share_counters_and_single_takes)
 		won += WEXITSTATUS(status) == 10;
 	}
 	ck_assert_int_eq(won, 1);
+
+	/* RACERS at once for RACERS - 1 leases: one is left out. */
+	won = 0;
+	for (i = 0; i < RACERS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ne(pids[i], -1);
+		if (pids[i] != 0)
+			continue;
+		snprintf(holder, sizeof(holder), "racer-%d", i);
+		st = state_new(spec);
+		j = state_lease_take(st, "l:raced", holder, RACERS - 1, 3600);
+		state_free(st);
+		_exit(j == STATE_OK ? 10 : j == STATE_ABSENT ? 11 : 3);
+	}
+	for (i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status));
+		ck_assert(WEXITSTATUS(status) == 10 ||
+		    WEXITSTATUS(status) == 11);
+		won += WEXITSTATUS(status) == 10;
+	}
+	ck_assert_int_eq(won, RACERS - 1);
 	st = state_new(spec);
 	ck_assert_int_eq(state_add(st, "c:shared", 0, 3600, &n), STATE_OK);
 	ck_assert_int_eq(n, RACERS * RACER_ADDS);
@@ -350,6 +424,8 @@ store_case(const char *name, void (*setup)(void), void (*teardown)(void))
 	tcase_add_test(tc, put_get_take_delete);
 	tcase_add_test(tc, values_and_counters_expire);
 	tcase_add_test(tc, counters_add_and_subtract);
+	tcase_add_test(tc, leases_hold_up_to_the_limit);
+	tcase_add_test(tc, leases_run_out_unless_renewed);
 	tcase_add_test(tc, processes_share_counters_and_single_takes);
 	return tc;
 }
