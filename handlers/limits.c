@@ -2,7 +2,9 @@
  * What is kept in the state store, by key name:
  *
  *   rpm:NAME:MINUTE    requests in that minute (a counter, fixed window)
- *   inflight:NAME      the calls in flight now, one lease each
+ *   slots:NAME         the calls in flight now, one lease each (not
+ *                      "inflight:NAME", the counter this replaced, which
+ *                      a Redis store may still hold for up to an hour)
  *
  * and the day's tokens are those of the key's usage rows, so the budget
  * and `relay usage` never disagree.
@@ -46,7 +48,7 @@ limits_utc_day(long long t, char day[11])
 	strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
-/* The key under which name's counter or leases of kind are, for now. */
+/* The key of name's counter ("rpm") for now, or of its leases ("slots"). */
 static void
 counter_key(const char *kind, const char *name, time_t now, char *buf,
     size_t bufsz)
@@ -54,7 +56,7 @@ counter_key(const char *kind, const char *name, time_t now, char *buf,
 	if (strcmp(kind, "rpm") == 0)
 		snprintf(buf, bufsz, "rpm:%s:%lld", name, (long long)now / 60);
 	else
-		snprintf(buf, bufsz, "inflight:%s", name);
+		snprintf(buf, bufsz, "slots:%s", name);
 }
 
 enum rerr
@@ -254,7 +256,7 @@ take_slot(struct state *st, const struct key_entry *key,
 		return RERR_LIMITS_UNAVAILABLE;
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(slot->holder + 2 * i, 3, "%02x", raw[i]);
-	counter_key("inflight", key->name, 0, k, sizeof(k));
+	counter_key("slots", key->name, 0, k, sizeof(k));
 	switch (state_lease_take(st, k, slot->holder, key->limits.concurrency,
 	    SLOT_TTL_S)) {
 	case STATE_OK:
@@ -278,7 +280,7 @@ limits_renew(struct state *st, const char *key_name, struct limits_slot *slot)
 	if (slot->holder[0] == '\0' || (now = time(NULL)) - slot->renewed <
 	    SLOT_RENEW_S)
 		return;
-	counter_key("inflight", key_name, 0, k, sizeof(k));
+	counter_key("slots", key_name, 0, k, sizeof(k));
 	/* A store that is down now may be back at the next try. */
 	if (state_lease_renew(st, k, slot->holder, SLOT_TTL_S) == STATE_OK)
 		slot->renewed = now;
@@ -316,7 +318,7 @@ limits_release(struct state *st, const char *key_name,
 
 	if (slot->holder[0] == '\0')
 		return;
-	counter_key("inflight", key_name, 0, k, sizeof(k));
+	counter_key("slots", key_name, 0, k, sizeof(k));
 	/* Not given back while the store is down: its lease runs out. */
 	(void)state_lease_drop(st, k, slot->holder);
 	slot->holder[0] = '\0';
@@ -462,7 +464,7 @@ inflight_count(struct exchange *ex, long long *n)
 {
 	char	k[128];
 
-	counter_key("inflight", ex->key->name, 0, k, sizeof(k));
+	counter_key("slots", ex->key->name, 0, k, sizeof(k));
 	return state_lease_count(ex->state, k, n) == STATE_OK;
 }
 

@@ -323,19 +323,19 @@ START_TEST(concurrency_counts_calls_in_flight)
 	struct state		*st = state_new(cfg.state_spec);
 	long long		 n;
 
-	ck_assert_int_eq(state_lease_take(st, "inflight:carol", "elsewhere",
+	ck_assert_int_eq(state_lease_take(st, "slots:carol", "elsewhere",
 	    1, 120), STATE_OK);
 	serve(CAROL, "/v1/responses", "{\"model\":\"gpt-5\"}", &r);
 	assert_refused(&r, 429, "too_many_concurrent_requests");
 	mem_reply_free(&r);
 	/* Which ended. */
-	ck_assert_int_eq(state_lease_drop(st, "inflight:carol", "elsewhere"),
+	ck_assert_int_eq(state_lease_drop(st, "slots:carol", "elsewhere"),
 	    STATE_OK);
 	serve(CAROL, "/v1/responses", "{\"model\":\"gpt-5\"}", &r);
 	ck_assert_int_eq(r.status, 200);
 	mem_reply_free(&r);
 	/* Each call gave its slot back. */
-	ck_assert_int_eq(state_lease_count(st, "inflight:carol", &n),
+	ck_assert_int_eq(state_lease_count(st, "slots:carol", &n),
 	    STATE_OK);
 	ck_assert_int_eq(n, 0);
 	state_free(st);
@@ -353,17 +353,17 @@ START_TEST(long_calls_renew_their_slot)
 	struct state		*st = state_new(cfg.state_spec);
 	long long		 n;
 
-	ck_assert_int_eq(state_lease_take(st, "inflight:carol", slot.holder,
+	ck_assert_int_eq(state_lease_take(st, "slots:carol", slot.holder,
 	    1, 1), STATE_OK);
 	limits_renew(st, "carol", &slot);
 	ck_assert_int_ge(slot.renewed, time(NULL) - 1);
 	sleep(2);
-	ck_assert_int_eq(state_lease_count(st, "inflight:carol", &n),
+	ck_assert_int_eq(state_lease_count(st, "slots:carol", &n),
 	    STATE_OK);
 	ck_assert_int_eq(n, 1);
 	limits_release(st, "carol", &slot);
 	ck_assert_str_eq(slot.holder, "");
-	ck_assert_int_eq(state_lease_count(st, "inflight:carol", &n),
+	ck_assert_int_eq(state_lease_count(st, "slots:carol", &n),
 	    STATE_OK);
 	ck_assert_int_eq(n, 0);
 	state_free(st);
