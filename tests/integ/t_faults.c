@@ -16,7 +16,7 @@
  * and was respawned; not checked behind Apache mod_fcgid, which stops and
  * starts relays by its own rules), /health answers 200, a normal relayed
  * call works, and no relay process's peak memory (VmHWM) grew by more
- * than MEM_GROWTH_MAX_KIB.  Cases built on invalid client input also
+ * than MEM_GROWTH_MAX_KIB (not under valgrind: see relays_intact).  Cases built on invalid client input also
  * assert that nothing reached upstream whole.  Each case prints its
  * figures.
  *
@@ -256,6 +256,12 @@ mod_fcgid(void)
  * them (nor one started meanwhile) grew its peak memory by more than
  * MEM_GROWTH_MAX_KIB.  Prints the figures.
  *
+ * Not the memory under valgrind: its own memory is the process's too,
+ * and it grows by what it translates of code run for the first time (a
+ * relay's first upstream failure, its first store write: 7 to 72 MiB
+ * across runs of the same case), whatever the relay holds.  Every case
+ * runs without valgrind too, and is checked there.
+ *
  * Not behind Apache mod_fcgid: it stops relay processes by rules of its
  * own (after a connection that broke, as a cut response or a departed
  * client makes, and when it has more than it needs), at a time of its
@@ -280,9 +286,9 @@ relays_intact(const struct fault_case *fc)
 	}
 	for (k = 0; k < now.n; k++) {
 		grew = now.hwm_kib[k] - hwm_of(&fc->before, now.pid[k]);
-		ck_assert_msg(grew <= MEM_GROWTH_MAX_KIB, "%s: relay %d's peak "
-		    "memory grew by %ld KiB (to %ld KiB)", fc->name,
-		    (int)now.pid[k], grew, now.hwm_kib[k]);
+		ck_assert_msg(frontend_valgrind() || grew <= MEM_GROWTH_MAX_KIB,
+		    "%s: relay %d's peak memory grew by %ld KiB (to %ld KiB)",
+		    fc->name, (int)now.pid[k], grew, now.hwm_kib[k]);
 		if (grew > worst)
 			worst = grew;
 		if (now.hwm_kib[k] > peak)
@@ -291,9 +297,10 @@ relays_intact(const struct fault_case *fc)
 			rss = now.rss_kib[k];
 	}
 	fprintf(stderr, "faults[%s] %s: %zu relay process(es), peak VmHWM "
-	    "%ld KiB (grew %ld KiB), VmRSS %ld KiB, %lld ms\n",
+	    "%ld KiB (grew %ld KiB%s), VmRSS %ld KiB, %lld ms\n",
 	    frontend_name(integ_frontend->kind), fc->name, now.n, peak,
-	    worst, rss, wall_ms() - fc->started_ms);
+	    worst, frontend_valgrind() ? ", not checked: valgrind" : "", rss,
+	    wall_ms() - fc->started_ms);
 }
 
 /*
