@@ -1,5 +1,8 @@
 #include <json.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_parse.h>
 
 #include "policy/usage.h"
 #include "policy/util.h"
@@ -260,69 +263,243 @@ usage_scan_feed(struct usage_scan *s, const char *buf, size_t len)
 	}
 }
 
-/* The first of names that obj has as a number, else 0. */
-static long long
-number_of(struct json_object *obj, const char *const names[])
-{
-	struct json_object	*v;
-	size_t			 i;
+/*
+ * A usage object is read by yajl's callbacks, without a tree: json-c's
+ * tree cost about 11,000 instructions an answer (make bench, callgrind),
+ * as much as the scan of a 2 KB answer that found the object.
+ *
+ * What it reads: the numbers of a few names at the top, and one number
+ * in each "details" object.  Each name has a slot; like a tree, the last
+ * of a repeated name wins, and a slot holds only a value of its kind (a
+ * number, or an object for the details), so a name with another value
+ * leaves room for the next name of its list.
+ */
+enum usage_name {
+	N_INPUT, N_PROMPT, N_OUTPUT, N_COMPLETION, N_TOTAL,
+	/* The details objects, in the order they are preferred. */
+	N_INPUT_DETAILS, N_PROMPT_DETAILS, N_INPUT_DETAILS_REALTIME,
+	N_OUTPUT_DETAILS, N_COMPLETION_DETAILS,
+	N__MAX,
+	N_NONE = N__MAX
+};
 
-	for (i = 0; obj != NULL && names[i] != NULL; i++)
-		if (json_object_object_get_ex(obj, names[i], &v) &&
-		    (json_object_is_type(v, json_type_int) ||
-		    json_object_is_type(v, json_type_double)))
-			return json_object_get_int64(v);
-	return 0;
+static const char *const usage_names[N__MAX] = {
+	[N_INPUT] = "input_tokens",
+	[N_PROMPT] = "prompt_tokens",
+	[N_OUTPUT] = "output_tokens",
+	[N_COMPLETION] = "completion_tokens",
+	[N_TOTAL] = "total_tokens",
+	[N_INPUT_DETAILS] = "input_tokens_details",
+	[N_PROMPT_DETAILS] = "prompt_tokens_details",
+	/* Realtime's response.done spells it input_token_details. */
+	[N_INPUT_DETAILS_REALTIME] = "input_token_details",
+	[N_OUTPUT_DETAILS] = "output_tokens_details",
+	[N_COMPLETION_DETAILS] = "completion_tokens_details",
+};
+
+struct usage_read {
+	bool			 object;	/* the text is an object */
+	int			 depth;		/* 1: the usage object */
+	enum usage_name		 name;		/* of the member at depth 1 */
+	bool			 in_wanted;	/* depth 2: its wanted number */
+	bool			 has[N__MAX];	/* a number, or a details object */
+	long long		 value[N__MAX];	/* the number, or the detail's */
+};
+
+static bool
+is_details(enum usage_name n)
+{
+	return n >= N_INPUT_DETAILS && n < N__MAX;
 }
 
-/* obj's first object member of names, or NULL. */
-static struct json_object *
-object_of(struct json_object *obj, const char *const names[])
+/* A value at depth 1 clears its member's slot unless it is its kind. */
+static void
+value_seen(struct usage_read *r, bool number, long long v)
 {
-	struct json_object	*v;
+	if (r->depth == 1 && r->name != N_NONE) {
+		r->has[r->name] = number && !is_details(r->name);
+		r->value[r->name] = r->has[r->name] ? v : 0;
+	} else if (r->depth == 2 && r->in_wanted)
+		r->value[r->name] = number ? v : 0;
+}
+
+static int
+read_number(void *ctx, const char *text, size_t len)
+{
+	char	n[64];
+	double	d;
+
+	/* Longer than any count: read as 0, like a number of no digits. */
+	if (len >= sizeof(n))
+		len = 0;
+	memcpy(n, text, len);
+	n[len] = '\0';
+	if (strpbrk(n, ".eE") == NULL) {
+		value_seen(ctx, true, strtoll(n, NULL, 10));
+		return 1;
+	}
+	d = strtod(n, NULL);
+	value_seen(ctx, true, d >= 9.2e18 ? LLONG_MAX : d <= -9.2e18 ?
+	    LLONG_MIN : (long long)d);
+	return 1;
+}
+
+static int
+read_other(void *ctx)
+{
+	value_seen(ctx, false, 0);
+	return 1;
+}
+
+static int
+read_boolean(void *ctx, int b)
+{
+	(void)b;
+	return read_other(ctx);
+}
+
+static int
+read_string(void *ctx, const unsigned char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+	return read_other(ctx);
+}
+
+static int
+read_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct usage_read	*r = ctx;
+	static const char	*const wanted[] = { "cached_tokens",
+	    "reasoning_tokens" };
 	size_t			 i;
 
-	for (i = 0; names[i] != NULL; i++)
-		if (json_object_object_get_ex(obj, names[i], &v) &&
-		    json_object_is_type(v, json_type_object))
-			return v;
-	return NULL;
+	if (r->depth == 1) {
+		r->name = N_NONE;
+		for (i = 0; i < N__MAX; i++)
+			if (strlen(usage_names[i]) == len &&
+			    memcmp(usage_names[i], key, len) == 0)
+				r->name = (enum usage_name)i;
+	} else if (r->depth == 2 && is_details(r->name)) {
+		i = r->name < N_OUTPUT_DETAILS ? 0 : 1;
+		r->in_wanted = strlen(wanted[i]) == len &&
+		    memcmp(wanted[i], key, len) == 0;
+	}
+	return 1;
+}
+
+static int
+read_start(void *ctx, bool map)
+{
+	struct usage_read	*r = ctx;
+
+	/* Only an object is a usage object. */
+	if (r->depth == 0 && !map)
+		return 0;
+	if (r->depth == 0)
+		r->object = true;
+	/* A container is no number: it clears its member's slot... */
+	value_seen(r, false, 0);
+	/* ...unless it is a details object, the only ones read further. */
+	if (r->depth == 1 && map && is_details(r->name))
+		r->has[r->name] = true;
+	else if (r->depth == 1)
+		r->name = N_NONE;
+	r->in_wanted = false;
+	r->depth++;
+	return 1;
+}
+
+static int
+read_start_map(void *ctx)
+{
+	return read_start(ctx, true);
+}
+
+static int
+read_start_array(void *ctx)
+{
+	return read_start(ctx, false);
+}
+
+static int
+read_end(void *ctx)
+{
+	struct usage_read	*r = ctx;
+
+	/* Back at depth 1 after a member's value: no name until the next. */
+	if (--r->depth == 1)
+		r->name = N_NONE;
+	r->in_wanted = false;
+	return 1;
+}
+
+static const yajl_callbacks read_callbacks = {
+	.yajl_null = read_other,
+	.yajl_boolean = read_boolean,
+	.yajl_number = read_number,
+	.yajl_string = read_string,
+	.yajl_start_map = read_start_map,
+	.yajl_map_key = read_key,
+	.yajl_end_map = read_end,
+	.yajl_start_array = read_start_array,
+	.yajl_end_array = read_end,
+};
+
+/* The first slot of names[0..n) that holds its kind, or -1. */
+static int
+first_held(const struct usage_read *r, const enum usage_name *names,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (r->has[names[i]])
+			return (int)names[i];
+	return -1;
+}
+
+static long long
+held_value(const struct usage_read *r, const enum usage_name *names,
+    size_t n)
+{
+	int	i = first_held(r, names, n);
+
+	return i < 0 ? 0 : r->value[i];
 }
 
 bool
 usage_parse(const char *text, size_t len, struct usage_tokens *t)
 {
-	static const char *const input[] = { "input_tokens", "prompt_tokens",
-	    NULL };
-	static const char *const output[] = { "output_tokens",
-	    "completion_tokens", NULL };
-	static const char *const total[] = { "total_tokens", NULL };
-	static const char *const cached[] = { "cached_tokens", NULL };
-	static const char *const reasoning[] = { "reasoning_tokens", NULL };
-	/* Realtime's response.done spells it input_token_details. */
-	static const char *const in_details[] = { "input_tokens_details",
-	    "prompt_tokens_details", "input_token_details", NULL };
-	static const char *const out_details[] = { "output_tokens_details",
-	    "completion_tokens_details", NULL };
-	struct json_tokener	*tok = json_tokener_new();
-	struct json_object	*obj;
+	static const enum usage_name input[] = { N_INPUT, N_PROMPT };
+	static const enum usage_name output[] = { N_OUTPUT, N_COMPLETION };
+	static const enum usage_name total[] = { N_TOTAL };
+	static const enum usage_name in_details[] = { N_INPUT_DETAILS,
+	    N_PROMPT_DETAILS, N_INPUT_DETAILS_REALTIME };
+	static const enum usage_name out_details[] = { N_OUTPUT_DETAILS,
+	    N_COMPLETION_DETAILS };
+	struct usage_read	 r = { .name = N_NONE };
+	yajl_handle		 h;
+	yajl_status		 st;
 
-	obj = json_tokener_parse_ex(tok, text, (int)len);
-	json_tokener_free(tok);
-	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
+	h = yajl_alloc(&read_callbacks, NULL, &r);
+	if (h == NULL)
+		abort();
+	st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	yajl_free(h);
+	if (st != yajl_status_ok || !r.object)
 		return false;
-	}
 	memset(t, 0, sizeof(*t));
-	t->input = number_of(obj, input);
-	t->output = number_of(obj, output);
-	t->total = number_of(obj, total);
+	t->input = held_value(&r, input, NELEM(input));
+	t->output = held_value(&r, output, NELEM(output));
+	t->total = held_value(&r, total, NELEM(total));
 	if (t->total == 0)
 		t->total = t->input + t->output;
-	t->cached = number_of(object_of(obj, in_details), cached);
-	t->reasoning = number_of(object_of(obj, out_details), reasoning);
+	t->cached = held_value(&r, in_details, NELEM(in_details));
+	t->reasoning = held_value(&r, out_details, NELEM(out_details));
 	t->reported = true;
-	json_object_put(obj);
 	return true;
 }
 

@@ -183,6 +183,51 @@ START_TEST(strip_what_the_client_did_not_ask_for)
 }
 END_TEST
 
+/* usage_parse on a string. */
+static bool
+parse_text(const char *text, struct usage_tokens *t)
+{
+	return usage_parse(text, strlen(text), t);
+}
+
+/*
+ * A usage object's text read as a tree would read it: the first name of
+ * each list that holds its kind, the last of a repeated name, nested
+ * objects other than the details skipped, and only an object counts.
+ */
+START_TEST(usage_object_read_like_a_tree)
+{
+	struct usage_tokens	t;
+
+	ck_assert(parse_text("{\"prompt_tokens\":5,\"input_tokens\":7,"
+	    "\"completion_tokens\":2.9,\"other\":{\"input_tokens\":99,"
+	    "\"cached_tokens\":98},\"prompt_tokens_details\":"
+	    "{\"cached_tokens\":4},\"input_tokens_details\":null}", &t));
+	ck_assert(t.reported);
+	ck_assert_int_eq(t.input, 7);
+	ck_assert_int_eq(t.output, 2);
+	ck_assert_int_eq(t.total, 9);
+	ck_assert_int_eq(t.cached, 4);
+	ck_assert_int_eq(t.reasoning, 0);
+
+	/* The last of a name wins; a string there leaves the next name. */
+	ck_assert(parse_text("{\"input_tokens\":1,\"input_tokens\":\"x\","
+	    "\"prompt_tokens\":6,\"total_tokens\":1,\"total_tokens\":8,"
+	    "\"output_tokens_details\":{\"reasoning_tokens\":3,"
+	    "\"reasoning_tokens\":[1]},\"input_tokens_details\":"
+	    "{\"cached_tokens\":2,\"cached_tokens\":null}}", &t));
+	ck_assert_int_eq(t.input, 6);
+	ck_assert_int_eq(t.total, 8);
+	ck_assert_int_eq(t.reasoning, 0);
+	ck_assert_int_eq(t.cached, 0);
+
+	ck_assert(!parse_text("[1,2]", &t));
+	ck_assert(!parse_text("7", &t));
+	ck_assert(!parse_text("{\"input_tokens\":1", &t));
+	ck_assert(!parse_text("{\"input_tokens\":1}{}", &t));
+}
+END_TEST
+
 Suite *
 usage_suite(void)
 {
@@ -196,6 +241,7 @@ usage_suite(void)
 	tcase_add_test(tc, chat_stream_done_and_usage_chunk);
 	tcase_add_test(tc, bounded_whatever_the_answer);
 	tcase_add_test(tc, strip_what_the_client_did_not_ask_for);
+	tcase_add_test(tc, usage_object_read_like_a_tree);
 	suite_add_tcase(s, tc);
 	return s;
 }
