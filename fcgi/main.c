@@ -38,6 +38,7 @@
 #include "openapi/coverage.h"
 #include "policy/config.h"
 #include "policy/mcp.h"
+#include "policy/secret.h"
 #include "policy/version.h"
 
 #define EXIT_CONFIG	78	/* sysexits' EX_CONFIG */
@@ -554,7 +555,8 @@ main(int argc, char *argv[])
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
-	if (upstream_global_init() == -1 || FCGX_Init() != 0) {
+	if (upstream_global_init() == -1 || !secret_init() ||
+	    FCGX_Init() != 0) {
 		fputs("relay: library initialisation failed\n", stderr);
 		return EXIT_FAILURE;
 	}

@@ -16,45 +16,36 @@
 #include <string.h>
 
 #include <json.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "handlers/grants.h"
 #include "handlers/state.h"
 #include "policy/auth.h"
 #include "policy/config.h"
+#include "policy/secret.h"
 #include "policy/oauth.h"
 
-#define RANDOM_BYTES	32
-#define STORE_KEY_MAX	(16 + AUTH_DIGEST_HEX + GRANTS_TOKEN_MAX)
+#define STORE_KEY_MAX	(16 + SECRET_DIGEST_HEX + GRANTS_TOKEN_MAX)
 
 bool
 grants_random(const char *prefix, char out[GRANTS_TOKEN_MAX])
 {
-	unsigned char	raw[RANDOM_BYTES], b64[48];
-	size_t		plen = strlen(prefix), i;
+	size_t	plen = strlen(prefix);
 
-	if (plen + 44 > GRANTS_TOKEN_MAX || RAND_bytes(raw, sizeof(raw)) != 1 ||
-	    EVP_EncodeBlock(b64, raw, sizeof(raw)) != 44)
+	if (plen + SECRET_TOKEN_LEN >= GRANTS_TOKEN_MAX)
 		return false;
 	memcpy(out, prefix, plen);
-	/* base64url without its one "=" of padding: 43 characters. */
-	for (i = 0; i < 43; i++)
-		out[plen + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
-		    (char)b64[i];
-	out[plen + 43] = '\0';
-	OPENSSL_cleanse(raw, sizeof(raw));
-	return true;
+	return secret_token(out + plen);
 }
 
 /* ns and the SHA-256 of secret: how the store names what was issued. */
 static bool
 hashed_key(const char *ns, const char *secret, char key[STORE_KEY_MAX])
 {
-	char	hex[AUTH_DIGEST_HEX];
+	char	hex[SECRET_DIGEST_HEX];
 
-	if (strlen(secret) >= GRANTS_TOKEN_MAX || !auth_key_digest(secret, hex))
+	if (strlen(secret) >= GRANTS_TOKEN_MAX)
 		return false;
+	secret_sha256_hex(secret, hex);
 	snprintf(key, STORE_KEY_MAX, "%s%s", ns, hex);
 	return true;
 }
@@ -139,7 +130,7 @@ grants_code_issue(struct state *st, const struct keyset *keys,
     const struct grant_request *rq, long long now, char code[GRANTS_TOKEN_MAX])
 {
 	struct json_object	*rec;
-	char			 key[STORE_KEY_MAX], digest[AUTH_DIGEST_HEX];
+	char			 key[STORE_KEY_MAX], digest[SECRET_DIGEST_HEX];
 
 	if (st == NULL)
 		return GRANT_UNAVAILABLE;

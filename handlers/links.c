@@ -16,8 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "handlers/exchange.h"
 #include "handlers/handler.h"
@@ -28,11 +26,11 @@
 #include "policy/config.h"
 #include "policy/headers.h"
 #include "policy/mime.h"
+#include "policy/secret.h"
 #include "policy/xalloc.h"
 
-#define TOKEN_BYTES	32
 #define KEY_PREFIX	"link:"
-#define KEY_MAX		(sizeof(KEY_PREFIX) + 2 * 32)
+#define KEY_MAX		(sizeof(KEY_PREFIX) - 1 + SECRET_DIGEST_HEX)
 /* The longest content type a link keeps (a header value). */
 #define TYPE_MAX	255
 #define HEADER_MAX	(24 + TYPE_MAX + 2)
@@ -41,41 +39,17 @@ static const char TOKEN_CHARS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "abcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* "link:" and the hex SHA-256 of token. */
-static bool
+static void
 link_key(const char *token, char key[KEY_MAX])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0, i;
-	size_t			 o = sizeof(KEY_PREFIX) - 1;
-
-	if (EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(),
-	    NULL) != 1 || mdlen != 32)
-		return false;
-	memcpy(key, KEY_PREFIX, o);
-	for (i = 0; i < mdlen; i++) {
-		key[o++] = hex[md[i] >> 4];
-		key[o++] = hex[md[i] & 15];
-	}
-	key[o] = '\0';
-	return true;
+	memcpy(key, KEY_PREFIX, sizeof(KEY_PREFIX) - 1);
+	secret_sha256_hex(token, key + sizeof(KEY_PREFIX) - 1);
 }
 
 bool
 links_token_new(char token[LINKS_TOKEN_LEN + 1])
 {
-	unsigned char	raw[TOKEN_BYTES], b64[48];
-	size_t		i;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1 ||
-	    EVP_EncodeBlock(b64, raw, sizeof(raw)) != 44)
-		return false;
-	for (i = 0; i < LINKS_TOKEN_LEN; i++)
-		token[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
-		    (char)b64[i];
-	token[LINKS_TOKEN_LEN] = '\0';
-	explicit_bzero(raw, sizeof(raw));
-	return true;
+	return secret_token(token);
 }
 
 /* The counter of window w. */
@@ -130,8 +104,9 @@ links_store(struct state *st, long ttl_s, long long max_bytes,
 	if (strlen(content_type) > TYPE_MAX ||
 	    !headers_value_valid(content_type))
 		return RERR_INTERNAL;
-	if (!links_token_new(token) || !link_key(token, key))
+	if (!links_token_new(token))
 		return RERR_INTERNAL;
+	link_key(token, key);
 	n = snprintf(head, sizeof(head), "%lld %s\n", now + ttl_s,
 	    content_type);
 	if (n < 0 || (size_t)n >= sizeof(head))
@@ -170,8 +145,9 @@ links_fetch(struct state *st, const char *token, long long now,
 	*len = 0;
 	if (!token_valid(token))
 		return RERR_LINK_NOT_FOUND;
-	if (st == NULL || !link_key(token, key))
+	if (st == NULL)
 		return RERR_LINKS_UNAVAILABLE;
+	link_key(token, key);
 	res = state_get(st, key, &value, &vlen);
 	if (res != STATE_OK)
 		return res == STATE_ABSENT ? RERR_LINK_NOT_FOUND :

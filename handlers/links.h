@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "policy/error.h"
+#include "policy/secret.h"
 
 struct exchange;
 struct state;
@@ -25,7 +26,7 @@ struct state;
 /* The route links are served under; the token follows. */
 #define LINKS_PATH		"/v1/actions/links/"
 /* A token's length: 32 random bytes in base64url without padding. */
-#define LINKS_TOKEN_LEN		43
+#define LINKS_TOKEN_LEN		SECRET_TOKEN_LEN
 
 /*
  * A fresh token: 32 bytes from OpenSSL's CSPRNG as base64url without

@@ -2,7 +2,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
 
 #include "policy/auth.h"
 
@@ -78,32 +77,14 @@ auth_check(const struct config *cfg, const struct keyset *keys,
 }
 
 bool
-auth_key_digest(const char *key, char hex[AUTH_DIGEST_HEX])
-{
-	static const char	digits[] = "0123456789abcdef";
-	unsigned char		md[EVP_MAX_MD_SIZE];
-	unsigned int		mdlen = 0, i;
-
-	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) !=
-	    1 || mdlen != 32)
-		return false;
-	for (i = 0; i < mdlen; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
-	return true;
-}
-
-bool
 auth_bound_digest(const struct keyset *keys, const char *name,
-    char hex[AUTH_DIGEST_HEX])
+    char hex[SECRET_DIGEST_HEX])
 {
 	size_t	i;
 
 	for (i = 0; i < keys->n; i++)
 		if (strcmp(keys->entries[i].name, name) == 0) {
-			snprintf(hex, AUTH_DIGEST_HEX, "%s",
+			snprintf(hex, SECRET_DIGEST_HEX, "%s",
 			    keys->entries[i].hash);
 			return true;
 		}

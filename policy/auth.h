@@ -5,6 +5,7 @@
 #define POLICY_AUTH_H
 
 #include "policy/config.h"
+#include "policy/secret.h"
 #include "policy/error.h"
 #include "policy/keys.h"
 
@@ -29,12 +30,6 @@ enum rerr auth_check(const struct config *cfg, const struct keyset *keys,
  */
 bool auth_equal(const char *secret, const char *presented);
 
-/* A SHA-256 digest in lower-case hex, NUL-terminated. */
-#define AUTH_DIGEST_HEX	65
-
-/* The SHA-256 hex of key, into hex; false only if OpenSSL fails. */
-bool auth_key_digest(const char *key, char hex[AUTH_DIGEST_HEX]);
-
 /*
  * The binding of OAuth tokens to a relay key (handlers/grants.c): a
  * token names a key by its name and the SHA-256 hex of the key itself.
@@ -45,6 +40,6 @@ bool auth_key_digest(const char *key, char hex[AUTH_DIGEST_HEX]);
  * issued for it.
  */
 bool auth_bound_digest(const struct keyset *keys, const char *name,
-    char hex[AUTH_DIGEST_HEX]);
+    char hex[SECRET_DIGEST_HEX]);
 
 #endif

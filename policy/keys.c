@@ -15,10 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "policy/auth.h"
 #include "policy/config.h"
+#include "policy/secret.h"
 #include "policy/error.h"
 #include "policy/keys.h"
 #include "policy/util.h"
@@ -46,23 +45,6 @@ static const struct number_option {
 	    1000000000000000LL },
 	{ "concurrency", offsetof(struct key_limits, concurrency), 1000000LL },
 };
-
-void
-keys_hash(const char *key, char out[KEYS_HASH_LEN + 1])
-{
-	unsigned char	md[32];
-	unsigned int	mdlen = 0, i;
-
-	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) != 1
-	    || mdlen != sizeof(md))
-		abort();	/* only when libcrypto cannot allocate */
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = HEX[md[i] >> 4];
-		out[2 * i + 1] = HEX[md[i] & 0xf];
-	}
-	out[KEYS_HASH_LEN] = '\0';
-	explicit_bzero(md, sizeof(md));
-}
 
 bool
 keys_name_valid(const char *name)
@@ -132,7 +114,7 @@ parse_key(const char *word, char hash[KEYS_HASH_LEN + 1])
 	}
 	if (strlen(word) < KEY_MIN_LEN)
 		return "a key must be at least 16 characters (or sha256:HEX)";
-	keys_hash(word, hash);
+	secret_sha256_hex(word, hash);
 	return NULL;
 }
 
@@ -301,7 +283,7 @@ keys_build(const struct config *cfg, const char *text, const char *path,
 	for (i = 0; i < cfg->nkeys; i++) {
 		memset(&e, 0, sizeof(e));
 		snprintf(e.name, sizeof(e.name), "%s", cfg->keys[i].name);
-		keys_hash(cfg->keys[i].key, e.hash);
+		secret_sha256_hex(cfg->keys[i].key, e.hash);
 		keyset_add(out, &e);
 	}
 	if (text != NULL && parse_text(text, path, out, err, errsz) == -1) {
@@ -318,7 +300,7 @@ keys_match(const struct keyset *ks, const char *presented)
 	char			 hash[KEYS_HASH_LEN + 1];
 	size_t			 i;
 
-	keys_hash(presented, hash);
+	secret_sha256_hex(presented, hash);
 	for (i = 0; i < ks->n; i++)
 		if (auth_equal(ks->entries[i].hash, hash) && found == NULL)
 			found = &ks->entries[i];

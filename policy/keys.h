@@ -16,12 +16,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/secret.h"
 #include "policy/strlist.h"
 
 struct config;
 
 #define KEYS_NAME_MAX	64
-#define KEYS_HASH_LEN	64	/* SHA-256 in hex */
+#define KEYS_HASH_LEN	(SECRET_DIGEST_HEX - 1)	/* SHA-256 in hex */
 
 /* What a key may do; 0 (or an empty list) means no limit. */
 struct key_limits {
@@ -64,9 +65,6 @@ int keys_build(const struct config *cfg, const char *text, const char *path,
     struct keyset *out, char *err, size_t errsz);
 
 void keys_free(struct keyset *ks);
-
-/* The SHA-256 of key, in lower-case hex, into out. */
-void keys_hash(const char *key, char out[KEYS_HASH_LEN + 1]);
 
 /*
  * The entry whose key is presented, or NULL.  Every entry is compared,

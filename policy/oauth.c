@@ -12,6 +12,7 @@
 #include "policy/dynbuf.h"
 #include "policy/oauth.h"
 #include "policy/path.h"
+#include "policy/secret.h"
 #include "policy/util.h"
 #include "policy/xalloc.h"
 
@@ -153,15 +154,15 @@ oauth_pkce_challenge_valid(const char *challenge)
 bool
 oauth_pkce_verify(const char *verifier, const char *challenge)
 {
-	unsigned char	md[EVP_MAX_MD_SIZE], b64[64];
-	unsigned int	mdlen = 0;
+	unsigned char	md[SECRET_DIGEST_LEN], b64[64];
 	unsigned char	diff = 0;
 	size_t		i;
 
 	if (verifier == NULL || !all_of(verifier, UNRESERVED, 43, 128) ||
-	    !oauth_pkce_challenge_valid(challenge) ||
-	    EVP_Digest(verifier, strlen(verifier), md, &mdlen, EVP_sha256(),
-	    NULL) != 1 || EVP_EncodeBlock(b64, md, (int)mdlen) != 44)
+	    !oauth_pkce_challenge_valid(challenge))
+		return false;
+	secret_sha256(verifier, strlen(verifier), md);
+	if (EVP_EncodeBlock(b64, md, sizeof(md)) != 44)
 		return false;
 	/* base64url without the padding: 43 characters. */
 	for (i = 0; i < 43; i++) {

@@ -5,6 +5,7 @@
 
 #include "policy/config.h"
 #include "policy/keys.h"
+#include "policy/secret.h"
 #include "tests/unit/suites.h"
 
 #define ALICE	"alice-key-0123456789"
@@ -22,7 +23,7 @@ setup(void)
 	values[setting_lookup("RELAY_KEYS")] = "ops:ops-key-0123456789ab";
 	ck_assert_msg(config_build(values, &cfg, err, sizeof(err)) == 0, "%s",
 	    err);
-	keys_hash(ALICE, alice_hash);
+	secret_sha256_hex(ALICE, alice_hash);
 }
 
 static void
@@ -45,7 +46,7 @@ START_TEST(hashes_in_hex)
 {
 	char	h[KEYS_HASH_LEN + 1];
 
-	keys_hash("abc", h);
+	secret_sha256_hex("abc", h);
 	ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
 }

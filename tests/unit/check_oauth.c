@@ -18,6 +18,7 @@
 #include "policy/config.h"
 #include "policy/fetch.h"
 #include "policy/oauth.h"
+#include "policy/secret.h"
 #include "policy/xalloc.h"
 #include "tests/unit/mem_exchange.h"
 #include "tests/unit/scripted_upstream.h"
@@ -251,12 +252,12 @@ START_TEST(a_binding_lives_while_its_key_does)
 	    "RELAY_KEYS=second:" SECOND "-new", NULL };
 	struct config		 cfg;
 	struct keyset		 ks;
-	char			 hex[AUTH_DIGEST_HEX], err[256];
+	char			 hex[SECRET_DIGEST_HEX], err[256];
 
 	mem_config(&cfg, with);
 	ck_assert_int_eq(keys_build(&cfg, NULL, NULL, &ks, err, sizeof(err)),
 	    0);
-	ck_assert(auth_key_digest("relay-test-key-0123456789abcdef", hex));
+	secret_sha256_hex("relay-test-key-0123456789abcdef", hex);
 	/* From Python's hashlib. */
 	ck_assert_str_eq(hex, "bdfe66fdf458f724eb6993c83c42c2d6e7426733ceb04a76"
 	    "60b32229f29b2dbf");
@@ -270,7 +271,7 @@ START_TEST(a_binding_lives_while_its_key_does)
 	mem_config(&cfg, replaced);
 	ck_assert_int_eq(keys_build(&cfg, NULL, NULL, &ks, err, sizeof(err)),
 	    0);
-	ck_assert(auth_key_digest(SECOND, hex));
+	secret_sha256_hex(SECOND, hex);
 	ck_assert_ptr_null(keys_find(&ks, "second", hex));
 	keys_free(&ks);
 	config_free(&cfg);
@@ -833,7 +834,7 @@ END_TEST
 START_TEST(the_store_file_holds_no_credential)
 {
 	char	 client_id[OAUTH_TOKEN_MAX], access[OAUTH_TOKEN_MAX];
-	char	 refresh[OAUTH_TOKEN_MAX], hex[AUTH_DIGEST_HEX], path[600];
+	char	 refresh[OAUTH_TOKEN_MAX], hex[SECRET_DIGEST_HEX], path[600];
 	char	*buf = xmalloc(1 << 20);
 	FILE	*fp;
 	size_t	 n;
@@ -844,7 +845,7 @@ START_TEST(the_store_file_holds_no_credential)
 	ck_assert_ptr_nonnull(fp);
 	n = fread(buf, 1, 1 << 20, fp);
 	fclose(fp);
-	ck_assert(auth_key_digest(access, hex));
+	secret_sha256_hex(access, hex);
 	ck_assert_ptr_nonnull(memmem(buf, n, hex, 64));
 	ck_assert_ptr_null(memmem(buf, n, access, strlen(access)));
 	ck_assert_ptr_null(memmem(buf, n, refresh, strlen(refresh)));
