@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "policy/usage.h"
 #include "policy/util.h"
@@ -222,12 +225,45 @@ static const bool array_structural[256] = {
 };
 static const bool string_end[256] = { ['"'] = true, ['\\'] = true };
 
+#ifdef __SSE2__
+/*
+ * Sixteen bytes at a time (SSE2, which every x86-64 has): how many of
+ * buf's first len bytes come before the first block of 16 holding a byte
+ * that may end a run.  A block is tested against four bytes, c1 and c2
+ * as they are, c3 and c4 with 0x20 OR-ed in, which folds '[' onto '{'
+ * and ']' onto '}' and nothing else onto either: one test for each pair.
+ */
+static size_t
+blocks_before_end(const char *buf, size_t len, char c1, char c2, char c3,
+    char c4)
+{
+	const __m128i	fold = _mm_set1_epi8(0x20);
+	const __m128i	a = _mm_set1_epi8(c1), b = _mm_set1_epi8(c2);
+	const __m128i	c = _mm_set1_epi8(c3), d = _mm_set1_epi8(c4);
+	__m128i		v, f, m;
+	size_t		i;
+
+	for (i = 0; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+		f = _mm_or_si128(v, fold);
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a),
+		    _mm_cmpeq_epi8(v, b)), _mm_or_si128(_mm_cmpeq_epi8(f, c),
+		    _mm_cmpeq_epi8(f, d)));
+		if (_mm_movemask_epi8(m) != 0)
+			break;
+	}
+	return i;
+}
+#endif
+
 /*
  * How many bytes from buf on change nothing but the position: inside a
  * value's string up to its quote or backslash, inside a container up to
  * its next structural character.  Most of an answer is such bytes (an
  * embedding's numbers, a completion's text), and the scanner runs on
- * every answer, so it passes them in a tight loop.
+ * every answer, so it passes them sixteen at a time where it can, then
+ * finds the byte that ends the run with a table.  A byte at a time, an
+ * embedding's 2 KB took 11,000 instructions (make bench, callgrind).
  */
 static size_t
 inert_run(const struct usage_scan *s, const char *buf, size_t len)
@@ -241,11 +277,17 @@ inert_run(const struct usage_scan *s, const char *buf, size_t len)
 	if (s->in_string) {
 		if (s->escaped || s->string_is_name || s->in_type)
 			return 0;
-		while (i < len && !string_end[(unsigned char)buf[i]])
-			i++;
-		return i;
-	}
-	ends = s->object[s->depth] ? structural : array_structural;
+		ends = string_end;
+	} else
+		ends = s->object[s->depth] ? structural : array_structural;
+#ifdef __SSE2__
+	/* With 0x20 OR-ed in, no byte is NUL: those two tests never hit. */
+	if (ends == string_end)
+		i = blocks_before_end(buf, len, '"', '\\', '\0', '\0');
+	else
+		i = blocks_before_end(buf, len, '"', ends == structural ?
+		    ',' : '"', '{', '}');
+#endif
 	while (i < len && !ends[(unsigned char)buf[i]])
 		i++;
 	return i;

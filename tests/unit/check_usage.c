@@ -3,10 +3,12 @@
  * of every size, in constant memory, and a stream without its end told
  * apart from one that finished.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy/usage.h"
+#include "policy/util.h"
 #include "tests/unit/suites.h"
 
 /* Feeds text in pieces of piece bytes. */
@@ -228,6 +230,56 @@ START_TEST(usage_object_read_like_a_tree)
 }
 END_TEST
 
+/*
+ * The scanner passes inert bytes in blocks: every byte that ends a run
+ * is seen wherever it falls in a block (and across two), in strings,
+ * arrays and objects.  A missed one loses the structure, and with it the
+ * answer's usage.
+ */
+START_TEST(run_ends_at_every_offset)
+{
+	/*
+	 * Each shape is a prefix, padding, then the byte to be seen: the
+	 * answer's usage is read only if that byte is.
+	 */
+	static const char *const shapes[][2] = {
+		/* An escaped quote: missed, the string ends and "}" closes
+		 * the answer. */
+		{ "{\"text\":\"", "\\\"}\"," },
+		/* An object opened inside an array. */
+		{ "{\"data\":[", "{\"usage\":{\"total_tokens\":1}}]," },
+		/* An array inside an array, and its end. */
+		{ "{\"data\":[", "[1],[{\"usage\":{\"total_tokens\":1}}]]," },
+		/* The comma before the member's name. */
+		{ "{\"a\":1", "," },
+		/* An object's end. */
+		{ "{\"o\":{\"x\":1", "},\"p\":[{\"usage\":1}]," },
+	};
+	struct usage_scan	 s;
+	char			 text[512];
+	size_t			 i, k, n, piece;
+	char			 pad;
+
+	for (i = 0; i < NELEM(shapes); i++)
+		for (k = 0; k < 48; k++)
+			for (piece = 7; piece <= sizeof(text); piece +=
+			    sizeof(text) - 7) {
+				/* Text in strings, digits in arrays. */
+				pad = i == 0 ? 'a' : i < 3 ? '7' : ' ';
+				n = (size_t)snprintf(text, sizeof(text), "%s",
+				    shapes[i][0]);
+				memset(text + n, pad, k);
+				snprintf(text + n + k, sizeof(text) - n - k,
+				    "%s\"usage\":{\"total_tokens\":2}}",
+				    shapes[i][1]);
+				feed(&s, text, piece);
+				ck_assert_msg(s.tokens.reported &&
+				    s.tokens.total == 2, "shape %zu, %zu "
+				    "bytes before the end: %s", i, k, text);
+			}
+}
+END_TEST
+
 Suite *
 usage_suite(void)
 {
@@ -242,6 +294,7 @@ usage_suite(void)
 	tcase_add_test(tc, bounded_whatever_the_answer);
 	tcase_add_test(tc, strip_what_the_client_did_not_ask_for);
 	tcase_add_test(tc, usage_object_read_like_a_tree);
+	tcase_add_test(tc, run_ends_at_every_offset);
 	suite_add_tcase(s, tc);
 	return s;
 }
