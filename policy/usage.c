@@ -33,7 +33,10 @@ usage_field_name(enum usage_field f)
 void
 usage_scan_init(struct usage_scan *s)
 {
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, offsetof(struct usage_scan, object));
+	/* Depth 0, outside any container, is read but never opened. */
+	s->object[0] = false;
+	s->want_name[0] = false;
 }
 
 bool

@@ -45,14 +45,9 @@ struct usage_tokens {
 
 struct usage_scan {
 	int		 depth;
-	/* Per depth: an object (else an array), and expecting a name. */
-	bool		 object[USAGE_DEPTH_MAX + 1];
-	bool		 want_name[USAGE_DEPTH_MAX + 1];
 	bool		 in_string, escaped, string_is_name;
 	char		 name[16];	/* the member name being read */
 	size_t		 namelen;
-	char		 member[USAGE_DEPTH_MAX + 1][16];	/* the member whose
-						   value each depth is in */
 	size_t		 done_match;	/* of "[DONE]" at depth 0 */
 	bool		 done;		/* a chat stream's [DONE] */
 	bool		 terminal;	/* a response.{completed,...} event */
@@ -60,10 +55,21 @@ struct usage_scan {
 	char		 type[32];
 	size_t		 typelen;
 	int		 capture_depth;	/* 0: not copying a usage object */
-	char		 capture[USAGE_OBJECT_MAX];
 	size_t		 capture_len;
 	bool		 capture_overflow;
 	struct usage_tokens tokens;	/* the last usage object seen */
+	/*
+	 * The rest is written before it is read: per depth when a container
+	 * opens (depth 0 by usage_scan_init), the capture as it is copied.
+	 * usage_scan_init leaves the rest, as zeroing its 5 KB cost more than
+	 * the scan of a small answer.
+	 */
+	/* Per depth: an object (else an array), and expecting a name. */
+	bool		 object[USAGE_DEPTH_MAX + 1];
+	bool		 want_name[USAGE_DEPTH_MAX + 1];
+	char		 member[USAGE_DEPTH_MAX + 1][16];	/* the member whose
+						   value each depth is in */
+	char		 capture[USAGE_OBJECT_MAX];
 };
 
 void usage_scan_init(struct usage_scan *s);
