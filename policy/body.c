@@ -24,6 +24,7 @@
 #include "policy/body.h"
 #include "policy/utf8.h"
 #include "policy/xalloc.h"
+#include "policy/yajlmem.h"
 
 /*
  * What json-c spends on each part of a tree, in bytes, with malloc's own
@@ -461,6 +462,7 @@ static enum rerr
 scan_run(struct scan *s, const char *body, size_t len,
     struct body_facts *facts)
 {
+	struct yajlmem	mem;
 	yajl_handle	h;
 	yajl_status	st;
 
@@ -475,7 +477,8 @@ scan_run(struct scan *s, const char *body, size_t len,
 	if (len == 0 || len > INT_MAX - 1 || !utf8_valid(body, len) ||
 	    memchr(body, '\v', len) != NULL || memchr(body, '\f', len) != NULL)
 		return RERR_INVALID_JSON;
-	h = yajl_alloc(&scan_callbacks, NULL, s);
+	yajlmem_init(&mem);
+	h = yajl_alloc(&scan_callbacks, &mem.funcs, s);
 	if (h == NULL)
 		abort();
 	st = yajl_parse(h, (const unsigned char *)body, len);

@@ -10,6 +10,7 @@
 #include "policy/usage.h"
 #include "policy/util.h"
 #include "policy/xalloc.h"
+#include "policy/yajlmem.h"
 
 static const char *const field_names[USAGE__MAX] = {
 	[USAGE_REQUESTS] = "requests",
@@ -524,10 +525,12 @@ usage_parse(const char *text, size_t len, struct usage_tokens *t)
 	static const enum usage_name out_details[] = { N_OUTPUT_DETAILS,
 	    N_COMPLETION_DETAILS };
 	struct usage_read	 r = { .name = N_NONE };
+	struct yajlmem		 mem;
 	yajl_handle		 h;
 	yajl_status		 st;
 
-	h = yajl_alloc(&read_callbacks, NULL, &r);
+	yajlmem_init(&mem);
+	h = yajl_alloc(&read_callbacks, &mem.funcs, &r);
 	if (h == NULL)
 		abort();
 	st = yajl_parse(h, (const unsigned char *)text, len);

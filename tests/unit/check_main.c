@@ -29,6 +29,7 @@ main(void)
 	srunner_add_suite(sr, forward_suite());
 	srunner_add_suite(sr, handlers_suite());
 	srunner_add_suite(sr, dynbuf_suite());
+	srunner_add_suite(sr, yajlmem_suite());
 	srunner_add_suite(sr, linger_suite());
 	srunner_add_suite(sr, links_suite());
 	srunner_add_suite(sr, answer_suite());

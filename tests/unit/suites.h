@@ -36,6 +36,7 @@ Suite	*state_suite(void);
 Suite	*forward_suite(void);
 Suite	*handlers_suite(void);
 Suite	*dynbuf_suite(void);
+Suite	*yajlmem_suite(void);
 Suite	*linger_suite(void);
 Suite	*links_suite(void);
 Suite	*answer_suite(void);
