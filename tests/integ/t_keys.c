@@ -10,7 +10,8 @@
  * another.  Nothing waits on the clock: a call is known in flight when
  * upstream has recorded it (and holds it until released), a reload when
  * a request sees it; a minute boundary crossed during the rate test
- * makes it start again in the new minute.
+ * makes it start again in the new minute, and in the last minute of a
+ * UTC day a test first waits for the next (tests/utcday.h).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -27,11 +28,13 @@
 
 #include "tests/integ/client.h"
 #include "tests/integ/integ.h"
+#include "tests/utcday.h"
 
 #define HOLD_STREAM	"{\"sse\":{\"events\":2,\"interval_ms\":0," \
 			"\"hold_after\":1}}"
 #define RESPONSES_BODY	"{\"model\":\"gpt-5\",\"input\":\"hi\"}"
 #define WAIT_TRIES	(TEST_LOG_WAIT_S * 50)
+#define KEYS_TIMEOUT_S	120
 
 static const struct timespec	pause_20ms = { 0, 20 * 1000 * 1000 };
 
@@ -581,13 +584,21 @@ START_TEST(stopped_relay_leaves_its_usage_written)
 }
 END_TEST
 
+/* Budgets and `relay usage` (today, by default) count by UTC day. */
+static void
+day_room(void)
+{
+	utc_day_room(KEYS_TIMEOUT_S / 2);
+}
+
 void
 add_keys_tests(Suite *s, enum frontend_kind kind)
 {
 	TCase	*tc = tcase_create("keys");
 
 	(void)kind;
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, KEYS_TIMEOUT_S);
+	tcase_add_checked_fixture(tc, day_room, NULL);
 	tcase_add_checked_fixture(tc, reset_fake, NULL);
 	tcase_add_test(tc, models_and_surface_reach_nothing);
 	tcase_add_test(tc, model_list_filtered);
@@ -695,7 +706,8 @@ add_keys_redis_tests(Suite *s, enum frontend_kind kind)
 	TCase	*tc = tcase_create("keys-redis");
 
 	(void)kind;
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, KEYS_TIMEOUT_S);
+	tcase_add_checked_fixture(tc, day_room, NULL);
 	tcase_add_unchecked_fixture(tc, second_start, second_stop);
 	tcase_add_checked_fixture(tc, reset_fake, NULL);
 	tcase_add_test(tc, concurrency_across_fronts);

@@ -29,6 +29,7 @@
 #include "tests/integ/client.h"
 #include "tests/integ/integ.h"
 #include "tests/integ/wsclient.h"
+#include "tests/utcday.h"
 
 #define KEY_HEADER	"X-Relay-Key: " TEST_RELAY_KEY
 #define WS_TARGET	"/v1/realtime/ws?model=gpt-realtime-mini"
@@ -880,9 +881,12 @@ START_TEST(session_usage_is_recorded_and_spends_the_budget)
 {
 	char	answer[4096], *msg;
 	size_t	len;
-	int	status, fd = open_keyed(http_port, TEST_KEYS_BUDGET, &status,
-	    answer, sizeof(answer)), i;
+	int	status, fd, i;
 
+	/* The budget and `relay usage` (today) count by UTC day. */
+	utc_day_room(3 * WAIT_S / 2);
+	fd = open_keyed(http_port, TEST_KEYS_BUDGET, &status, answer,
+	    sizeof(answer));
 	ck_assert_msg(fd >= 0, "HTTP %d: %s", status, answer);
 	ck_assert_int_eq(ws_send(fd, WS_TEXT, "respond", 7), 0);
 	msg = expect(fd, WS_TEXT, &len);

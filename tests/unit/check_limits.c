@@ -19,6 +19,7 @@
 #include "tests/unit/mem_exchange.h"
 #include "tests/unit/scripted_upstream.h"
 #include "tests/unit/suites.h"
+#include "tests/utcday.h"
 
 #define RELAY_KEY	"relay-unit-key-0123456789"
 #define ALICE		"alice-key-0123456789"
@@ -279,8 +280,6 @@ START_TEST(token_budget_spent)
 	struct state		*st;
 	struct usage_row	*rows;
 	size_t			 n;
-	char			 day[11];
-	time_t			 now = time(NULL);
 
 	scripted_push(&costly);
 	serve(BOB, "/v1/responses", "{\"model\":\"gpt-5\"}", &r);
@@ -291,7 +290,6 @@ START_TEST(token_budget_spent)
 	assert_refused(&r, 429, "insufficient_quota");
 	mem_reply_free(&r);
 
-	strftime(day, sizeof(day), "%Y-%m-%d", gmtime(&now));
 	st = state_new(cfg.state_spec);
 	ck_assert_int_eq(state_usage_list(st, "0000-00-00", "9999-99-99",
 	    "bob", &rows, &n), STATE_OK);
@@ -494,11 +492,19 @@ START_TEST(mcp_tool_calls_carry_the_key)
 }
 END_TEST
 
+/* Every test here counts by today's UTC day; each takes milliseconds. */
+static void
+day_room(void)
+{
+	utc_day_room(2);
+}
+
 static TCase *
 store_case(const char *name, void (*setup)(void), void (*teardown)(void))
 {
 	TCase	*tc = tcase_create(name);
 
+	tcase_add_checked_fixture(tc, day_room, NULL);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, models_outside_the_list_are_refused);
 	tcase_add_test(tc, model_list_shows_only_allowed_models);
