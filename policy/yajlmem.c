@@ -36,8 +36,9 @@ block_size(const void *p)
 }
 
 static void *
-take(struct yajlmem *m, size_t sz)
+mem_malloc(void *ctx, size_t sz)
 {
+	struct yajlmem	*m = ctx;
 	unsigned char	*p;
 
 	if (sz > sizeof(m->buf) - HEAD ||
@@ -48,12 +49,6 @@ take(struct yajlmem *m, size_t sz)
 	m->last = m->used;
 	m->used += HEAD + rounded(sz);
 	return p;
-}
-
-static void *
-mem_malloc(void *ctx, size_t sz)
-{
-	return take(ctx, sz);
 }
 
 static void
@@ -71,7 +66,7 @@ mem_realloc(void *ctx, void *p, size_t sz)
 	void		*q;
 
 	if (p == NULL)
-		return take(m, sz);
+		return mem_malloc(m, sz);
 	if (!inside(m, p))
 		return realloc(p, sz);
 	old = block_size(p);
@@ -83,7 +78,7 @@ mem_realloc(void *ctx, void *p, size_t sz)
 		m->used = m->last + HEAD + rounded(sz);
 		return p;
 	}
-	q = take(m, sz);
+	q = mem_malloc(m, sz);
 	if (q != NULL)
 		memcpy(q, p, old);
 	return q;
