@@ -9,7 +9,9 @@
  * HTTP/1.1 with keep-alive, any method and path.  A request whose Accept
  * names text/event-stream gets a chunked event stream: `events` chat
  * completion chunks `interval_ms` apart, the first at once, then
- * "data: [DONE]".  Streams are kept in one FIFO: they all share the
+ * "data: [DONE]".  A body that sets "include_usage":true gets what
+ * OpenAI sends then: "usage":null in every chunk, and a usage chunk
+ * before [DONE].  Streams are kept in one FIFO: they all share the
  * interval, so the next one due is always at its head.  Anything else
  * gets the JSON body given at start.
  */
@@ -46,6 +48,7 @@ struct conn {
 	char		*out;		/* unsent bytes */
 	size_t		 out_len, out_off;
 	bool		 streaming;
+	bool		 wants_usage;	/* the body set include_usage */
 	int		 sent;		/* events sent on the current stream */
 };
 
@@ -153,23 +156,41 @@ emit(struct conn *c, const char *p, size_t len)
 	return flush_out(c);
 }
 
-/* One chunk of the stream: delta i, or [DONE] and the last chunk. */
+/* Events in c's stream: the deltas, the usage chunk if asked, [DONE]. */
+static int
+stream_events(const struct conn *c)
+{
+	return n_events + (c->wants_usage ? 1 : 0) + 1;
+}
+
+/*
+ * One chunk of the stream: delta i, the usage chunk, or [DONE] and the
+ * last chunk.
+ */
 static int
 send_event(struct conn *c)
 {
 	char	ev[512], chunk[600];
 	int	n, m;
+	bool	last = c->sent == stream_events(c) - 1;
 
 	if (c->sent < n_events)
 		n = snprintf(ev, sizeof(ev), "data: {\"id\":\"chatcmpl-bench"
 		    "\",\"object\":\"chat.completion.chunk\",\"created\":0,"
 		    "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
 		    "\"delta\":{\"content\":\"token %d \"},\"logprobs\":null,"
-		    "\"finish_reason\":null}]}\n\n", c->sent);
+		    "\"finish_reason\":null}]%s}\n\n", c->sent,
+		    c->wants_usage ? ",\"usage\":null" : "");
+	else if (!last)
+		n = snprintf(ev, sizeof(ev), "data: {\"id\":\"chatcmpl-bench"
+		    "\",\"object\":\"chat.completion.chunk\",\"created\":0,"
+		    "\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+		    "{\"prompt_tokens\":9,\"completion_tokens\":%d,"
+		    "\"total_tokens\":%d}}\n\n", n_events, n_events + 9);
 	else
 		n = snprintf(ev, sizeof(ev), "data: [DONE]\n\n");
 	m = snprintf(chunk, sizeof(chunk), "%x\r\n%s\r\n%s", (unsigned)n, ev,
-	    c->sent < n_events ? "" : "0\r\n\r\n");
+	    last ? "0\r\n\r\n" : "");
 	c->sent++;
 	return emit(c, chunk, (size_t)m);
 }
@@ -180,14 +201,18 @@ static void serve_input(struct conn *c);
 static void
 stream_step(struct conn *c, double due)
 {
-	if (send_event(c) == -1) {
-		conn_close(c);
-		return;
-	}
-	if (c->sent <= n_events) {
-		/* [DONE] follows the last delta at once, as upstream does. */
-		q_push(c->fd, c->gen, c->sent == n_events ? due : due +
-		    interval_ms);
+	/*
+	 * What ends the stream follows the last delta at once; queued, it
+	 * would wait up to an interval behind the streams queued before it.
+	 */
+	do {
+		if (send_event(c) == -1) {
+			conn_close(c);
+			return;
+		}
+	} while (c->sent >= n_events && c->sent < stream_events(c));
+	if (c->sent < stream_events(c)) {
+		q_push(c->fd, c->gen, due + interval_ms);
 		return;
 	}
 	c->streaming = false;
@@ -235,7 +260,7 @@ parse_head(struct conn *c, size_t len)
 	const char	*p = c->in, *end = c->in + len, *eol;
 
 	c->body_left = 0;
-	c->want_sse = false;
+	c->want_sse = c->wants_usage = false;
 	c->close_after = memmem(p, (size_t)(end - p), "HTTP/1.0",
 	    8) != NULL;
 	while ((eol = memmem(p, (size_t)(end - p), "\r\n", 2)) != NULL) {
@@ -274,6 +299,10 @@ serve_input(struct conn *c)
 			size_t	take = (long long)c->in_len < c->body_left ?
 			    c->in_len : (size_t)c->body_left;
 
+			/* As the relay writes it, at the body's start. */
+			if (memmem(c->in, take, "\"include_usage\":true",
+			    20) != NULL)
+				c->wants_usage = true;
 			memmove(c->in, c->in + take, c->in_len - take);
 			c->in_len -= take;
 			c->body_left -= (long long)take;
