@@ -25,6 +25,7 @@
 #include "policy/utf8.h"
 #include "policy/xalloc.h"
 #include "policy/yajlmem.h"
+#include "policy/yajlwhole.h"
 
 /*
  * What json-c spends on each part of a tree, in bytes, with malloc's own
@@ -481,9 +482,7 @@ scan_run(struct scan *s, const char *body, size_t len,
 	h = yajl_alloc(&scan_callbacks, &mem.funcs, s);
 	if (h == NULL)
 		abort();
-	st = yajl_parse(h, (const unsigned char *)body, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
+	st = whole_parse(h, body, len);
 	yajl_free(h);
 	free(s->hashes);
 	free(s->key);

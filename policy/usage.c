@@ -11,6 +11,7 @@
 #include "policy/util.h"
 #include "policy/xalloc.h"
 #include "policy/yajlmem.h"
+#include "policy/yajlwhole.h"
 
 static const char *const field_names[USAGE__MAX] = {
 	[USAGE_REQUESTS] = "requests",
@@ -533,9 +534,7 @@ usage_parse(const char *text, size_t len, struct usage_tokens *t)
 	h = yajl_alloc(&read_callbacks, &mem.funcs, &r);
 	if (h == NULL)
 		abort();
-	st = yajl_parse(h, (const unsigned char *)text, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
+	st = whole_parse(h, text, len);
 	yajl_free(h);
 	if (st != yajl_status_ok || !r.object)
 		return false;

@@ -51,6 +51,9 @@ static const struct {
 	{ "{,}", RERR_INVALID_JSON },
 	{ "{}{}", RERR_INVALID_JSON },
 	{ "{} x", RERR_INVALID_JSON },
+	/* yajl alone takes a string left open after the value. */
+	{ "{} \"x", RERR_INVALID_JSON },
+	{ "{\"a\":1}\"}", RERR_INVALID_JSON },
 	{ "{'a':1}", RERR_INVALID_JSON },
 	{ "{\"a\":'b'}", RERR_INVALID_JSON },
 	{ "{a:1}", RERR_INVALID_JSON },

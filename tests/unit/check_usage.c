@@ -227,6 +227,7 @@ START_TEST(usage_object_read_like_a_tree)
 	ck_assert(!parse_text("7", &t));
 	ck_assert(!parse_text("{\"input_tokens\":1", &t));
 	ck_assert(!parse_text("{\"input_tokens\":1}{}", &t));
+	ck_assert(!parse_text("{\"input_tokens\":1} \"x", &t));
 }
 END_TEST
 
