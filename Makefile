@@ -211,7 +211,7 @@ endif
 # parser.  `make fuzz` fuzzes each for FUZZ_SECONDS with its dictionary
 # (tests/fuzz/<target>.dict), adding what it finds to tests/fuzz/work/;
 # `make check` replays the committed corpus.
-FUZZ_TARGETS = route proxy base64 sse multipart json fetch config params mcp keys oauth
+FUZZ_TARGETS = route proxy base64 sse strip multipart json fetch config params mcp keys oauth
 FUZZ_SECONDS ?= 180
 FUZZ_SRC     = $(POLICY_SRC) fcgi/settings.c fcgi/params.c openapi/origin.c \
                tests/fuzz/fuzz_util.c

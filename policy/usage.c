@@ -1,4 +1,3 @@
-#include <json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -550,64 +549,237 @@ usage_parse(const char *text, size_t len, struct usage_tokens *t)
 	return true;
 }
 
-/* The JSON of an event that is one "data:" line, or NULL. */
-static struct json_object *
-event_json(const char *event, size_t len)
+/*
+ * The top-level members of an event's object that usage_strip_event
+ * acts on, read by yajl's callbacks.  Offsets are into the JSON text:
+ * inside a callback, yajl_get_bytes_consumed is just past the token that
+ * called it, as yajl's lexer moves it before the parser calls out.
+ */
+enum strip_member { SM_OTHER, SM_USAGE, SM_CHOICES };
+
+struct strip_read {
+	yajl_handle		 h;
+	int			 depth;		/* 1: inside the object */
+	enum strip_member	 member;	/* the one being read */
+	size_t			 member_end;	/* past the last member or '{' */
+	int			 members;	/* read before the current one */
+	int			 usages;	/* "usage" members */
+	bool			 usage_first;	/* it came before any other */
+	bool			 usage_null;
+	size_t			 cut_from, cut_to;	/* its text */
+	bool			 choices_empty;
+	bool			 in_choices;	/* the choices array is open */
+	bool			 choices_item;	/* it has held a value */
+};
+
+/* Marks an item of an open choices array. */
+static void
+strip_item(struct strip_read *r)
 {
-	struct json_tokener	*tok;
-	struct json_object	*obj;
-	size_t			 start, end;
+	if (r->depth == 2 && r->in_choices)
+		r->choices_item = true;
+}
+
+/* A member's value ended at depth 1: null tells whether it was null. */
+static void
+strip_member_done(struct strip_read *r, bool null)
+{
+	size_t	end = yajl_get_bytes_consumed(r->h);
+
+	if (r->member == SM_USAGE) {
+		r->cut_to = end;
+		r->usage_null = null;
+	} else if (r->member == SM_CHOICES)
+		r->choices_empty = r->in_choices && !r->choices_item;
+	r->in_choices = false;
+	r->member_end = end;
+	r->member = SM_OTHER;
+	r->members++;
+}
+
+static int
+strip_scalar(struct strip_read *r, bool null)
+{
+	strip_item(r);
+	if (r->depth == 1)
+		strip_member_done(r, null);
+	return 1;
+}
+
+static int
+strip_null(void *ctx)
+{
+	return strip_scalar(ctx, true);
+}
+
+static int
+strip_boolean(void *ctx, int b)
+{
+	(void)b;
+	return strip_scalar(ctx, false);
+}
+
+static int
+strip_number(void *ctx, const char *text, size_t len)
+{
+	(void)text;
+	(void)len;
+	return strip_scalar(ctx, false);
+}
+
+static int
+strip_string(void *ctx, const unsigned char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+	return strip_scalar(ctx, false);
+}
+
+static int
+strip_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct strip_read	*r = ctx;
+
+	if (r->depth != 1)
+		return 1;
+	r->member = SM_OTHER;
+	if (len == 5 && memcmp(key, "usage", 5) == 0) {
+		r->member = SM_USAGE;
+		r->usages++;
+		r->usage_first = r->members == 0;
+		r->cut_from = r->member_end;
+	} else if (len == 7 && memcmp(key, "choices", 7) == 0)
+		r->member = SM_CHOICES;
+	return 1;
+}
+
+static int
+strip_start(struct strip_read *r, bool map)
+{
+	/* Only an object is an event's object. */
+	if (r->depth == 0 && !map)
+		return 0;
+	strip_item(r);
+	if (r->depth == 0)
+		r->member_end = yajl_get_bytes_consumed(r->h);
+	else if (r->depth == 1)
+		r->in_choices = r->member == SM_CHOICES && !map;
+	r->depth++;
+	return 1;
+}
+
+static int
+strip_start_map(void *ctx)
+{
+	return strip_start(ctx, true);
+}
+
+static int
+strip_start_array(void *ctx)
+{
+	return strip_start(ctx, false);
+}
+
+static int
+strip_end(void *ctx)
+{
+	struct strip_read	*r = ctx;
+
+	if (--r->depth == 1)
+		strip_member_done(r, false);
+	return 1;
+}
+
+static const yajl_callbacks strip_callbacks = {
+	.yajl_null = strip_null,
+	.yajl_boolean = strip_boolean,
+	.yajl_number = strip_number,
+	.yajl_string = strip_string,
+	.yajl_start_map = strip_start_map,
+	.yajl_map_key = strip_key,
+	.yajl_end_map = strip_end,
+	.yajl_start_array = strip_start_array,
+	.yajl_end_array = strip_end,
+};
+
+/*
+ * Where the JSON of an event that is one "data:" line starts and ends;
+ * false for any other event.
+ */
+static bool
+event_data(const char *event, size_t len, size_t *start, size_t *end)
+{
+	size_t	i;
 
 	if (len < 6 || strncmp(event, "data:", 5) != 0)
-		return NULL;
-	start = 5 + (event[5] == ' ');
-	end = start;
-	while (end < len && event[end] != '\n' && event[end] != '\r')
-		end++;
+		return false;
+	*start = 5 + (event[5] == ' ');
+	*end = *start;
+	while (*end < len && event[*end] != '\n' && event[*end] != '\r')
+		(*end)++;
 	/* Only a single line followed by the blank one. */
-	if (strspn(event + end, "\r\n") != len - end)
-		return NULL;
-	tok = json_tokener_new();
-	obj = json_tokener_parse_ex(tok, event + start, (int)(end - start));
-	if (obj != NULL && json_tokener_get_parse_end(tok) != end - start) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	if (obj != NULL && !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	return obj;
+	for (i = *end; i < len; i++)
+		if (event[i] != '\n' && event[i] != '\r')
+			return false;
+	return true;
+}
+
+/* What yajl's lexer skips between tokens. */
+static bool
+is_yajl_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
+	    c == '\f' || c == '\r';
+}
+
+/* Reads the event's JSON into *r; false if it is not one object. */
+static bool
+strip_read(const char *json, size_t len, struct strip_read *r)
+{
+	struct yajlmem	mem;
+	yajl_status	st;
+
+	memset(r, 0, sizeof(*r));
+	yajlmem_init(&mem);
+	r->h = yajl_alloc(&strip_callbacks, &mem.funcs, r);
+	if (r->h == NULL)
+		abort();
+	st = whole_parse(r->h, json, len);
+	yajl_free(r->h);
+	return st == yajl_status_ok;
 }
 
 enum usage_event
 usage_strip_event(const char *event, size_t len, char **out, size_t *outlen)
 {
-	struct json_object	*obj = event_json(event, len), *usage, *choices;
-	enum usage_event	 verdict = USAGE_EVENT_KEEP;
-	const char		*text;
-	size_t			 n;
+	struct strip_read	 r;
+	const char		*json;
+	size_t			 start, end, to, n;
 
-	if (obj == NULL || !json_object_object_get_ex(obj, "usage", &usage))
-		goto out;
-	if (usage != NULL) {
-		if (json_object_object_get_ex(obj, "choices", &choices) &&
-		    json_object_is_type(choices, json_type_array) &&
-		    json_object_array_length(choices) == 0)
-			verdict = USAGE_EVENT_DROP;
-		goto out;
+	/* A repeated "usage" is left as upstream sent it. */
+	if (!event_data(event, len, &start, &end) ||
+	    !strip_read(event + start, end - start, &r) || r.usages != 1)
+		return USAGE_EVENT_KEEP;
+	if (!r.usage_null)
+		return r.choices_empty ? USAGE_EVENT_DROP : USAGE_EVENT_KEEP;
+	/*
+	 * The member goes with the comma before it, or, when it came first,
+	 * with the one after it: only blanks and that comma lie between.
+	 */
+	json = event + start;
+	n = end - start;
+	to = r.cut_to;
+	if (r.usage_first) {
+		while (to < n && is_yajl_blank(json[to]))
+			to++;
+		if (to < n && json[to] == ',')
+			to++;
 	}
-	json_object_object_del(obj, "usage");
-	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	*outlen = 6 + n + 2;
+	*outlen = 6 + r.cut_from + (n - to) + 2;
 	*out = xmalloc(*outlen + 1);
 	memcpy(*out, "data: ", 6);
-	memcpy(*out + 6, text, n);
-	memcpy(*out + 6 + n, "\n\n", 3);
-	verdict = USAGE_EVENT_REWRITTEN;
-out:
-	json_object_put(obj);
-	return verdict;
+	memcpy(*out + 6, json, r.cut_from);
+	memcpy(*out + 6 + r.cut_from, json + to, n - to);
+	memcpy(*out + *outlen - 2, "\n\n", 3);
+	return USAGE_EVENT_REWRITTEN;
 }

@@ -88,7 +88,8 @@ bool usage_scan_finished(const struct usage_scan *s);
  * stream_options.include_usage and the client did not: what the client
  * gets instead.  USAGE_EVENT_DROP for the usage chunk (no choices, a
  * usage); USAGE_EVENT_REWRITTEN with the event, its "usage": null
- * removed, in *out (a fresh string the caller frees, *outlen bytes);
+ * cut out and every other byte of its JSON as upstream wrote it, in *out
+ * (a fresh string the caller frees, *outlen bytes);
  * USAGE_EVENT_KEEP for anything else ([DONE], comments, other shapes).
  */
 enum usage_event {

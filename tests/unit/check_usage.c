@@ -185,6 +185,76 @@ START_TEST(strip_what_the_client_did_not_ask_for)
 }
 END_TEST
 
+/*
+ * Only the object's own "usage" goes, with the comma that joined it, and
+ * every other byte stays as upstream wrote it; anything that is not one
+ * object with one such member passes whole.
+ */
+START_TEST(strip_cuts_only_the_top_level_usage)
+{
+	static const struct {
+		const char		*event;
+		enum usage_event	 verdict;
+		const char		*out;	/* when rewritten */
+	} cases[] = {
+		/* First, with blanks around it; then the only member. */
+		{ "data: { \"usage\" : null , \"id\":\"c\"}\n\n",
+		    USAGE_EVENT_REWRITTEN, "data: { \"id\":\"c\"}\n\n" },
+		{ "data:{\"usage\":null}\r\n\r\n", USAGE_EVENT_REWRITTEN,
+		    "data: {}\n\n" },
+		/* Between two members, and last after a nested object. */
+		{ "data: {\"a\":[1,{\"b\":2}], \"usage\":null,\"c\":1.50}\n\n",
+		    USAGE_EVENT_REWRITTEN,
+		    "data: {\"a\":[1,{\"b\":2}],\"c\":1.50}\n\n" },
+		{ "data: {\"o\":{\"usage\":1},\"usage\":null}\n\n",
+		    USAGE_EVENT_REWRITTEN, "data: {\"o\":{\"usage\":1}}\n\n" },
+		/* The name as an escape is still the name. */
+		{ "data: {\"x\":\"\\\"usage\\\"\",\"\\u0075sage\":null}\n\n",
+		    USAGE_EVENT_REWRITTEN,
+		    "data: {\"x\":\"\\\"usage\\\"\"}\n\n" },
+		/* A nested usage, and a text that says usage, are kept. */
+		{ "data: {\"choices\":[{\"delta\":{\"usage\":null}}]}\n\n",
+		    USAGE_EVENT_KEEP, NULL },
+		{ "data: {\"content\":\"\\\"usage\\\":null\"}\n\n",
+		    USAGE_EVENT_KEEP, NULL },
+		/* A usage report goes only when no choice comes with it. */
+		{ "data: {\"choices\":[ ],\"usage\":{\"total_tokens\":1}}\n\n",
+		    USAGE_EVENT_DROP, NULL },
+		{ "data: {\"usage\":{},\"choices\":[[]]}\n\n",
+		    USAGE_EVENT_KEEP, NULL },
+		{ "data: {\"usage\":{},\"choices\":{}}\n\n", USAGE_EVENT_KEEP,
+		    NULL },
+		{ "data: {\"usage\":{\"total_tokens\":1}}\n\n",
+		    USAGE_EVENT_KEEP, NULL },
+		/* Twice, not an object, not whole, not one line: untouched. */
+		{ "data: {\"usage\":null,\"usage\":null}\n\n", USAGE_EVENT_KEEP,
+		    NULL },
+		{ "data: [{\"usage\":null}]\n\n", USAGE_EVENT_KEEP, NULL },
+		{ "data: {\"usage\":null}x\n\n", USAGE_EVENT_KEEP, NULL },
+		{ "data: {\"usage\":null} \"x\n\n", USAGE_EVENT_KEEP, NULL },
+		{ "data: {\"usage\":null\n\n", USAGE_EVENT_KEEP, NULL },
+		{ "data: {\"usage\":null}\ndata: {}\n\n", USAGE_EVENT_KEEP,
+		    NULL },
+		{ "event: x\ndata: {\"usage\":null}\n\n", USAGE_EVENT_KEEP,
+		    NULL },
+	};
+	char	*out;
+	size_t	 i, len;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		out = NULL;
+		ck_assert_msg(usage_strip_event(cases[i].event,
+		    strlen(cases[i].event), &out, &len) == cases[i].verdict,
+		    "case %zu: %s", i, cases[i].event);
+		if (cases[i].out == NULL)
+			continue;
+		ck_assert_str_eq(out, cases[i].out);
+		ck_assert_uint_eq(len, strlen(out));
+		free(out);
+	}
+}
+END_TEST
+
 /* usage_parse on a string. */
 static bool
 parse_text(const char *text, struct usage_tokens *t)
@@ -294,6 +364,7 @@ usage_suite(void)
 	tcase_add_test(tc, chat_stream_done_and_usage_chunk);
 	tcase_add_test(tc, bounded_whatever_the_answer);
 	tcase_add_test(tc, strip_what_the_client_did_not_ask_for);
+	tcase_add_test(tc, strip_cuts_only_the_top_level_usage);
 	tcase_add_test(tc, usage_object_read_like_a_tree);
 	tcase_add_test(tc, run_ends_at_every_offset);
 	suite_add_tcase(s, tc);
