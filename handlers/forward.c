@@ -164,20 +164,20 @@ on_head(void *ctx, int status, const struct upstream_header *h, size_t n)
 static int
 event_write(struct flight *fl)
 {
-	char	*text;
-	size_t	 len;
-	int	 rc;
+	const char		*buf = fl->event.buf;
+	size_t			 len = fl->event.len;
+	struct usage_cut	 cut;
 
-	switch (fl->strip_usage ? usage_strip_event(fl->event.buf,
-	    fl->event.len, &text, &len) : USAGE_EVENT_KEEP) {
+	switch (fl->strip_usage ? usage_strip_event(buf, len, &cut) :
+	    USAGE_EVENT_KEEP) {
 	case USAGE_EVENT_DROP:
 		return 0;
 	case USAGE_EVENT_REWRITTEN:
-		rc = reply_write(fl->ex, text, len);
-		free(text);
-		return rc;
+		if (reply_write(fl->ex, buf, cut.from) == -1)
+			return -1;
+		return reply_write(fl->ex, buf + cut.to, len - cut.to);
 	default:
-		return reply_write(fl->ex, fl->event.buf, fl->event.len);
+		return reply_write(fl->ex, buf, len);
 	}
 }
 

@@ -8,7 +8,6 @@
 
 #include "policy/usage.h"
 #include "policy/util.h"
-#include "policy/xalloc.h"
 #include "policy/yajlmem.h"
 #include "policy/yajlwhole.h"
 
@@ -750,7 +749,7 @@ strip_read(const char *json, size_t len, struct strip_read *r)
 }
 
 enum usage_event
-usage_strip_event(const char *event, size_t len, char **out, size_t *outlen)
+usage_strip_event(const char *event, size_t len, struct usage_cut *cut)
 {
 	struct strip_read	 r;
 	const char		*json;
@@ -775,11 +774,7 @@ usage_strip_event(const char *event, size_t len, char **out, size_t *outlen)
 		if (to < n && json[to] == ',')
 			to++;
 	}
-	*outlen = 6 + r.cut_from + (n - to) + 2;
-	*out = xmalloc(*outlen + 1);
-	memcpy(*out, "data: ", 6);
-	memcpy(*out + 6, json, r.cut_from);
-	memcpy(*out + 6 + r.cut_from, json + to, n - to);
-	memcpy(*out + *outlen - 2, "\n\n", 3);
+	cut->from = start + r.cut_from;
+	cut->to = start + to;
 	return USAGE_EVENT_REWRITTEN;
 }

@@ -87,9 +87,9 @@ bool usage_scan_finished(const struct usage_scan *s);
  * A chat stream's event, when the relay asked upstream for
  * stream_options.include_usage and the client did not: what the client
  * gets instead.  USAGE_EVENT_DROP for the usage chunk (no choices, a
- * usage); USAGE_EVENT_REWRITTEN with the event, its "usage": null
- * cut out and every other byte of its JSON as upstream wrote it, in *out
- * (a fresh string the caller frees, *outlen bytes);
+ * usage); USAGE_EVENT_REWRITTEN when its "usage": null goes: the client
+ * gets the event without bytes [cut->from, cut->to), the member and the
+ * comma that joined it, and every other byte as upstream sent it;
  * USAGE_EVENT_KEEP for anything else ([DONE], comments, other shapes).
  */
 enum usage_event {
@@ -97,8 +97,11 @@ enum usage_event {
 	USAGE_EVENT_REWRITTEN,
 	USAGE_EVENT_DROP,
 };
+struct usage_cut {
+	size_t	from, to;
+};
 enum usage_event usage_strip_event(const char *event, size_t len,
-    char **out, size_t *outlen);
+    struct usage_cut *cut);
 
 /*
  * Reads a usage object's text into *t (both naming schemes: responses'
