@@ -48,7 +48,7 @@ struct conn {
 	char		*out;		/* unsent bytes */
 	size_t		 out_len, out_off;
 	bool		 streaming;
-	bool		 wants_usage;	/* the body set include_usage */
+	bool		 want_usage;	/* its body set include_usage */
 	int		 sent;		/* events sent on the current stream */
 };
 
@@ -160,7 +160,7 @@ emit(struct conn *c, const char *p, size_t len)
 static int
 stream_events(const struct conn *c)
 {
-	return n_events + (c->wants_usage ? 1 : 0) + 1;
+	return n_events + (c->want_usage ? 1 : 0) + 1;
 }
 
 /*
@@ -180,7 +180,7 @@ send_event(struct conn *c)
 		    "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
 		    "\"delta\":{\"content\":\"token %d \"},\"logprobs\":null,"
 		    "\"finish_reason\":null}]%s}\n\n", c->sent,
-		    c->wants_usage ? ",\"usage\":null" : "");
+		    c->want_usage ? ",\"usage\":null" : "");
 	else if (!last)
 		n = snprintf(ev, sizeof(ev), "data: {\"id\":\"chatcmpl-bench"
 		    "\",\"object\":\"chat.completion.chunk\",\"created\":0,"
@@ -260,7 +260,7 @@ parse_head(struct conn *c, size_t len)
 	const char	*p = c->in, *end = c->in + len, *eol;
 
 	c->body_left = 0;
-	c->want_sse = c->wants_usage = false;
+	c->want_sse = c->want_usage = false;
 	c->close_after = memmem(p, (size_t)(end - p), "HTTP/1.0",
 	    8) != NULL;
 	while ((eol = memmem(p, (size_t)(end - p), "\r\n", 2)) != NULL) {
@@ -302,7 +302,7 @@ serve_input(struct conn *c)
 			/* As the relay writes it, at the body's start. */
 			if (memmem(c->in, take, "\"include_usage\":true",
 			    20) != NULL)
-				c->wants_usage = true;
+				c->want_usage = true;
 			memmove(c->in, c->in + take, c->in_len - take);
 			c->in_len -= take;
 			c->body_left -= (long long)take;
