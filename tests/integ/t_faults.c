@@ -1197,13 +1197,16 @@ START_TEST(client_json_holds_nul_or_invalid_utf8)
 END_TEST
 
 /*
- * JSON that is not RFC 8259's, all of which json-c's strict mode let
- * through to upstream but for the last three: every JSON route answers
- * 400 invalid_json, inside a proxy envelope's body too.
+ * JSON that is not RFC 8259's: a string left open after the value, which
+ * yajl 2.1 let through (policy/yajlwhole.h), then texts all of which
+ * json-c's strict mode let through to upstream but for the last three.
+ * Every JSON route answers 400 invalid_json, inside a proxy envelope's
+ * body too.
  */
 START_TEST(client_json_is_not_strict)
 {
 	static const char *const bodies[] = {
+		"{\"input\":\"a\"} \"b",
 		"{'input':\"a\"}",
 		"{\"input\":'a'}",
 		"{\"input\":\"a\",\"dimensions\":NaN}",
