@@ -65,10 +65,12 @@ check_rewritten(const char *in, size_t n, const struct usage_cut *cut)
 {
 	struct json_object	*want, *got, *usage;
 	char			*left;
-	size_t			 from = cut->from - 6, to = cut->to - 6;
+	size_t			 from, to;
 
-	if (cut->from < 6 || cut->from >= cut->to || to > n)
+	if (cut->from < 6 || cut->from >= cut->to || cut->to - 6 > n)
 		abort();
+	from = cut->from - 6;
+	to = cut->to - 6;
 	if ((left = malloc(n - (to - from))) == NULL)
 		abort();
 	memcpy(left, in, from);
@@ -137,7 +139,7 @@ check_kept(const char *in, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char	*in = (const char *)data;
+	const char		*in = (const char *)data;
 	char			*event;
 	size_t			 len = 6 + size + 2, line = 0;
 	struct usage_cut	 cut;
