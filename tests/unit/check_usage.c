@@ -210,7 +210,7 @@ START_TEST(strip_cuts_only_the_top_level_usage)
 	static const struct {
 		const char		*event;
 		enum usage_event	 verdict;
-		const char		*out;	/* when rewritten */
+		const char		*out;	/* rewritten; "" if not */
 	} cases[] = {
 		/* First, with blanks around it; then the only member. */
 		{ "data: { \"usage\" : null , \"id\":\"c\"}\n\n",
