@@ -460,6 +460,46 @@ START_TEST(large_and_chunked_bodies_arrive_whole)
 }
 END_TEST
 
+/*
+ * Targets in turns, with escapes and without, with a query and without:
+ * each reaches upstream byte for byte, none keeps a part of the one
+ * before.  (The relay's curl handle reuses the last URL it parsed; with
+ * RELAY_THREADS = 1 one handle takes every call.)
+ */
+START_TEST(targets_in_turns_reach_upstream_as_sent)
+{
+	static const char *const auth[] = { AUTH, NULL };
+	static const struct {
+		const char	*path, *query;
+	} turns[] = {
+		{ "/v1/models", "limit=2&order=desc" },
+		{ "/v1/files/file-%41bc", "" },
+		{ "/v1/models", "after=m%5Bx%5D&limit=1" },
+		{ "/v1/models", "" },
+		{ "/v1/files/file-abc", "" },
+		{ "/v1/models", "limit=3" },
+	};
+	struct json_object	*list, *up;
+	struct response		 r;
+	char			 target[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(turns) / sizeof(turns[0]); i++) {
+		reset_fake();
+		snprintf(target, sizeof(target), "%s%s%s", turns[i].path,
+		    turns[i].query[0] ? "?" : "", turns[i].query);
+		req("GET", target, auth, NULL, 0, &r);
+		ck_assert_msg(r.status < 500, "%s: %ld %s", target, r.status,
+		    r.body);
+		response_free(&r);
+		up = only_upstream_request(&list);
+		ck_assert_str_eq(json_str(up, "path"), turns[i].path);
+		ck_assert_str_eq(json_str(up, "query"), turns[i].query);
+		json_object_put(list);
+	}
+}
+END_TEST
+
 START_TEST(upstream_failures_are_502_or_pass_through)
 {
 	static const char *const auth[] = { AUTH, NULL };
@@ -641,6 +681,7 @@ add_relay_front_tests(Suite *s, enum frontend_kind kind)
 	tcase_add_test(tc, get_with_body_never_reaches_upstream);
 	tcase_add_test(tc, oversize_body_is_413_even_when_chunked);
 	tcase_add_test(tc, large_and_chunked_bodies_arrive_whole);
+	tcase_add_test(tc, targets_in_turns_reach_upstream_as_sent);
 	tcase_add_test(tc, request_id_echoed_or_generated_and_logged);
 	suite_add_tcase(s, tc);
 	add_actions_relay_tests(s);
