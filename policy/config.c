@@ -152,6 +152,11 @@ const struct setting settings[] = {
 	    "Idle worker threads each process keeps ready (at most "
 	    "`RELAY_THREADS`): whenever fewer wait, a thread of its own starts "
 	    "more, so a burst of requests does not wait for threads."),
+	INT(RELAY_THREAD_IDLE_TIMEOUT, thread_idle_timeout_s, "60", 0, 86400,
+	    "Seconds the idle threads beyond `RELAY_SPARE_THREADS` may all "
+	    "stay idle before they end (never below `RELAY_MIN_THREADS`), so "
+	    "a peak of streams does not keep its threads; 0 keeps every "
+	    "thread to the process's end."),
 	INT(RELAY_SHUTDOWN_GRACE, shutdown_grace_s, "20", 0, 3600,
 	    "Seconds in-flight requests may finish after SIGTERM."),
 	INT(RELAY_MAX_REQUESTS, max_requests, "0", 0, 1000000000,

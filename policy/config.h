@@ -88,6 +88,8 @@ struct config {
 	long			 threads;
 	long			 min_threads;	/* started at once; capped by threads */
 	long			 spare_threads;	/* idle ones kept ready; the same */
+	long			 thread_idle_timeout_s;	/* surplus idle ones end
+							   after it; 0: never */
 	long			 shutdown_grace_s;
 	long			 max_requests;	/* per worker process; 0: no limit */
 	long			 stream_keepalive_s;

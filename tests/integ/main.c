@@ -102,12 +102,13 @@ enum conf {
 	CONF_WSBRIDGE,		/* relay --websocket behind lighttpd */
 	CONF_KEYS,		/* RELAY_KEYS_FILE, SQLite beside it */
 	CONF_KEYS_REDIS,	/* the same on a redis-server */
+	CONF_POOL,		/* surplus idle threads end after 1 s */
 	CONF__MAX
 };
 
 static const char *const conf_names[CONF__MAX] = {
 	"main", "deadlines", "refused", "recycle", "slow", "one-thread",
-	"links-cap", "links-ttl", "wsbridge", "keys", "keys-redis",
+	"links-cap", "links-ttl", "wsbridge", "keys", "keys-redis", "pool",
 };
 
 struct row {
@@ -162,7 +163,7 @@ static const struct row rows[] = {
 	{ "faults-refused", add_faults_refused_tests, CONF_REFUSED,
 	    ONE_FRONT, EVERY_FLAVOUR },
 	{ "recycle", add_recycle_tests, CONF_RECYCLE, STARTS, EVERY_FLAVOUR },
-	{ "pool", add_pool_tests, CONF_MAIN, ONE_FRONT, PLAIN | SAN },
+	{ "pool", add_pool_tests, CONF_POOL, ONE_FRONT, PLAIN | SAN },
 	/* Every kind of call in turn on one thread's curl handle, which
 	 * keeps options from one plain call to the next (upstream.c):
 	 * behind systemd, whose unit takes RELAY_THREADS from relay.conf. */
@@ -344,6 +345,10 @@ conf_text(enum conf conf, const char *fake_url, char *buf, size_t bufsz)
 	case CONF_ONE_THREAD:
 		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
 		    "RELAY_THREADS = 1\n", TEST_RELAY_TIMEOUT_S);
+		break;
+	case CONF_POOL:
+		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"
+		    "RELAY_THREAD_IDLE_TIMEOUT = 1\n", TEST_RELAY_TIMEOUT_S);
 		break;
 	case CONF_SLOW:
 		n = snprintf(buf, bufsz, "RELAY_TIMEOUT = %d\n"

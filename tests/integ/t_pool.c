@@ -1,9 +1,11 @@
 /*
  * The worker pool behind a front server that spawns the relay (lighttpd,
- * 2 processes, RELAY_THREADS 256 and the default RELAY_MIN_THREADS and
- * RELAY_SPARE_THREADS): every process has its spare threads up before a
- * request needs them, and when held streams take some, more start while
- * the streams are still open, not when the last idle one is taken.
+ * 2 processes, RELAY_THREADS 256, the default RELAY_MIN_THREADS and
+ * RELAY_SPARE_THREADS, RELAY_THREAD_IDLE_TIMEOUT 1): every process has
+ * its spare threads up before a request needs them; when held streams
+ * take some, more start while the streams are still open, not when the
+ * last idle one is taken; and once the streams are over, the threads
+ * beyond the spares end.
  *
  * Idle workers are counted in /proc (threads blocked in accept); each
  * wait is a hang guard (the spawner gets there in moments however slow
@@ -75,6 +77,20 @@ least_idle(void)
 	return least;
 }
 
+/* The most idle workers any relay process has. */
+static long
+most_idle(void)
+{
+	pid_t	pids[PROCS_MAX];
+	size_t	n = frontend_relay_pids(integ_frontend, pids, PROCS_MAX), i;
+	long	most = 0, k;
+
+	for (i = 0; i < n; i++)
+		if ((k = idle_of(pids[i])) > most)
+			most = k;
+	return most;
+}
+
 /* Waits until every relay process has its spares idle. */
 static void
 wait_spares(void)
@@ -93,26 +109,31 @@ START_TEST(spare_threads_wait_before_any_request)
 }
 END_TEST
 
-START_TEST(held_streams_get_their_threads_replaced)
+/* Opens STREAMS streams that upstream holds open, each on a thread. */
+static void
+streams_hold(struct bg_stream *st)
 {
-	struct bg_stream	st[STREAMS];
-	char			script[128];
-	int			i, waited;
+	char	script[128];
+	int	i, waited;
 
-	memset(st, 0, sizeof(st));
-	wait_spares();
+	memset(st, 0, STREAMS * sizeof(*st));
 	snprintf(script, sizeof(script), "{\"sse\":{\"events\":2,"
 	    "\"interval_ms\":0,\"hold_after\":1},\"times\":%d}", STREAMS);
 	fake_script(integ_fake_url, script);
 	for (i = 0; i < STREAMS; i++)
 		bg_stream_start(&st[i]);
-	/* Each stream holds a thread at upstream... */
 	for (waited = 0; fake_request_count(integ_fake_url) < STREAMS &&
 	    waited < WAIT_STEPS; waited++)
 		usleep(50000);
 	ck_assert_int_eq(fake_request_count(integ_fake_url), STREAMS);
-	/* ...and another waits in its place while it is open. */
-	wait_spares();
+}
+
+/* Lets the held streams finish; each must have ended whole. */
+static void
+streams_release(struct bg_stream *st)
+{
+	int	i;
+
 	for (i = 0; i < STREAMS; i++)
 		ck_assert(fake_release(integ_fake_url));
 	for (i = 0; i < STREAMS; i++) {
@@ -121,6 +142,41 @@ START_TEST(held_streams_get_their_threads_replaced)
 		ck_assert_ptr_nonnull(strstr(st[i].raw, "data: [DONE]"));
 		free(st[i].raw);
 	}
+}
+
+START_TEST(held_streams_get_their_threads_replaced)
+{
+	struct bg_stream	st[STREAMS];
+
+	wait_spares();
+	/* Each stream holds a thread at upstream... */
+	streams_hold(st);
+	/* ...and another waits in its place while it is open. */
+	wait_spares();
+	streams_release(st);
+}
+END_TEST
+
+/*
+ * The threads started in the streams' place are surplus once they are
+ * over: within moments of a second idle each process is back to its
+ * spares, none below.  Without the trim the process that served them
+ * keeps SPARE + its streams idle.
+ */
+START_TEST(surplus_threads_end_once_idle)
+{
+	struct bg_stream	st[STREAMS];
+	int			waited;
+
+	wait_spares();
+	streams_hold(st);
+	wait_spares();
+	streams_release(st);
+	for (waited = 0; (most_idle() != SPARE || least_idle() < SPARE) &&
+	    waited < WAIT_STEPS; waited++)
+		usleep(50000);
+	ck_assert_int_eq(most_idle(), SPARE);
+	ck_assert_int_ge(least_idle(), SPARE);
 }
 END_TEST
 
@@ -134,5 +190,6 @@ add_pool_tests(Suite *s, enum frontend_kind kind)
 	tcase_add_checked_fixture(tc, reset_fake, NULL);
 	tcase_add_test(tc, spare_threads_wait_before_any_request);
 	tcase_add_test(tc, held_streams_get_their_threads_replaced);
+	tcase_add_test(tc, surplus_threads_end_once_idle);
 	suite_add_tcase(s, tc);
 }

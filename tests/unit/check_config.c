@@ -98,6 +98,8 @@ static const struct {
 	{ "RELAY_MIN_THREADS", "0", 0 },
 	{ "RELAY_SPARE_THREADS", "0", 0 },
 	{ "RELAY_SPARE_THREADS", "4096", 1 },
+	{ "RELAY_THREAD_IDLE_TIMEOUT", "0", 1 },
+	{ "RELAY_THREAD_IDLE_TIMEOUT", "-1", 0 },
 	{ "RELAY_MAX_JSON_BODY", "100", 0 },
 	{ "RELAY_KEY", "0123456789abcdef", 1 },
 	{ "RELAY_KEY", "short", 0 },
