@@ -159,9 +159,10 @@ on_head(void *ctx, int status, const struct upstream_header *h, size_t n)
 
 /*
  * Writes the buffered event, without the usage the client did not ask
- * for when the relay asked for it on the client's behalf.
+ * for when the relay asked for it on the client's behalf; returns the
+ * bytes written (what counts against a cap), or -1.
  */
-static int
+static long
 event_write(struct flight *fl)
 {
 	const char		*buf = fl->event.buf;
@@ -173,11 +174,12 @@ event_write(struct flight *fl)
 	case USAGE_EVENT_DROP:
 		return 0;
 	case USAGE_EVENT_REWRITTEN:
-		if (reply_write(fl->ex, buf, cut.from) == -1)
+		if (reply_write(fl->ex, buf, cut.from) == -1 ||
+		    reply_write(fl->ex, buf + cut.to, len - cut.to) == -1)
 			return -1;
-		return reply_write(fl->ex, buf + cut.to, len - cut.to);
+		return (long)(len - (cut.to - cut.from));
 	default:
-		return reply_write(fl->ex, buf, len);
+		return reply_write(fl->ex, buf, len) == -1 ? -1 : (long)len;
 	}
 }
 
@@ -185,9 +187,11 @@ event_write(struct flight *fl)
 static int
 event_emit(struct flight *fl)
 {
-	if (!fl->spilled && event_write(fl) == -1)
+	long	n = fl->spilled ? 0 : event_write(fl);
+
+	if (n == -1)
 		return -1;
-	fl->sent += fl->event.len;
+	fl->sent += (size_t)n;
 	dynbuf_reset(&fl->event);
 	fl->spilled = false;
 	fl->last_write_ms = now_ms();

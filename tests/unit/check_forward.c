@@ -12,6 +12,7 @@
 
 #include <json.h>
 
+#include "policy/answer.h"
 #include "policy/config.h"
 #include "policy/route.h"
 #include "tests/unit/mem_exchange.h"
@@ -327,6 +328,53 @@ START_TEST(oversize_event_passes_in_pieces)
 }
 END_TEST
 
+/*
+ * A chat stream ChatGPT asked for, held to an Action's answer: the cap
+ * counts what the client gets.  The relay asked for the usage, so every
+ * chunk comes with "usage":null, which the client does not see; here
+ * those bytes would take the stream past the cap, the rest fits.
+ */
+START_TEST(capped_stream_counts_what_the_client_gets)
+{
+	static const char	 chunk[] = "data: {\"choices\":[{\"delta\":"
+	    "{\"content\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}}],"
+	    "\"usage\":null}\n\n";
+	static const char *const headers[] = { AUTH, JSON_CT,
+	    "User-Agent: Mozilla/5.0 (compatible; ChatGPT-User/1.0)", NULL };
+	static const char	 body[] = "{\"model\":\"gpt-test\","
+	    "\"stream\":true,\"messages\":[]}";
+	struct mem_request	 rq = { "POST", "/v1/chat/completions", headers,
+	    body, sizeof(body) - 1, 0, 0, false, NULL };
+	struct scripted_answer	 a = { 200, { "Content-Type: text/event-stream" },
+	    { NULL }, UPSTREAM_DONE };
+	const size_t		 cut = sizeof(",\"usage\":null") - 1;
+	const size_t		 n = 1100;
+	struct mem_reply	 r;
+	char			*events = malloc(n * (sizeof(chunk) - 1) + 1);
+	size_t			 i;
+
+	/* Past the cap as upstream sends it, within it as the client gets it. */
+	ck_assert_uint_gt(n * (sizeof(chunk) - 1), ANSWER_ACTIONS_MAX);
+	ck_assert_uint_lt(n * (sizeof(chunk) - 1 - cut) + 512,
+	    ANSWER_ACTIONS_MAX);
+	for (i = 0; i < n; i++)
+		memcpy(events + i * (sizeof(chunk) - 1), chunk,
+		    sizeof(chunk) - 1);
+	events[n * (sizeof(chunk) - 1)] = '\0';
+	a.pieces[0] = events;
+	a.pieces[1] = "data: [DONE]\n\n";
+	scripted_push(&a);
+	mem_serve(&cfg, &rq, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, "answer_too_large"));
+	ck_assert_ptr_null(strstr(r.body, "usage"));
+	ck_assert_uint_eq(r.body_len, n * (sizeof(chunk) - 1 - cut) + 14);
+	ck_assert_str_eq(r.body + r.body_len - 14, "data: [DONE]\n\n");
+	mem_reply_free(&r);
+	free(events);
+}
+END_TEST
+
 /* The client leaves after the first event: the call is dropped, 499. */
 START_TEST(leaving_client_ends_the_call)
 {
@@ -460,6 +508,7 @@ forward_suite(void)
 	tcase_add_test(tc, events_are_flushed_one_by_one);
 	tcase_add_test(tc, broken_stream_ends_with_one_error_event);
 	tcase_add_test(tc, oversize_event_passes_in_pieces);
+	tcase_add_test(tc, capped_stream_counts_what_the_client_gets);
 	tcase_add_test(tc, leaving_client_ends_the_call);
 	tcase_add_loop_test(tc, streams_get_stream_deadlines, 0,
 	    (int)(sizeof(deadline_cases) / sizeof(deadline_cases[0])));
