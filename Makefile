@@ -141,13 +141,11 @@ openapi/node_modules/.package-lock.json: openapi/package.json openapi/package-lo
 tests/openapi/node_modules/.package-lock.json: tests/openapi/package.json tests/openapi/package-lock.json
 	npm ci --prefix tests/openapi --ignore-scripts --no-audit --no-fund
 
-# OpenAI's Node SDK, which the integration run points at the relay.
+# OpenAI's Node SDK and the MCP TypeScript SDK (its client, and its OAuth
+# client, which signs in to the relay), which the integration run points
+# at the relay.
 tests/sdk/node_modules/.package-lock.json: tests/sdk/package.json tests/sdk/package-lock.json
 	npm ci --prefix tests/sdk --ignore-scripts --no-audit --no-fund
-
-# The MCP TypeScript SDK, whose OAuth client signs in to the relay.
-tests/oauth_sdk/node_modules/.package-lock.json: tests/oauth_sdk/package.json tests/oauth_sdk/package-lock.json
-	npm ci --prefix tests/oauth_sdk --ignore-scripts --no-audit --no-fund
 
 FORCE:
 
@@ -193,8 +191,7 @@ check: deps-build deps-test
 	$(MAKE) relay tests/unit/run-unit tests/fake_upstream/fake-upstream tests/integ/run-integ \
 	    tests/fake_ws/fake-ws tests/unit/run-unit-san $(CHECK_EXTRA) \
 	    tests/openapi/node_modules/.package-lock.json \
-	    tests/sdk/node_modules/.package-lock.json \
-	    tests/oauth_sdk/node_modules/.package-lock.json
+	    tests/sdk/node_modules/.package-lock.json
 	tests/unit/run-unit
 	ASAN_OPTIONS=detect_leaks=1 tests/unit/run-unit-san
 ifeq ($(SAN),1)
@@ -273,8 +270,7 @@ VALGRIND_KINDS ?=
 valgrind: deps-build deps-test
 	$(MAKE) relay tests/fake_upstream/fake-upstream tests/integ/run-integ \
 	    tests/fake_ws/fake-ws tests/openapi/node_modules/.package-lock.json \
-	    tests/sdk/node_modules/.package-lock.json \
-	    tests/oauth_sdk/node_modules/.package-lock.json
+	    tests/sdk/node_modules/.package-lock.json
 	INTEG_FLAVOUR=valgrind INTEG_ALL_ROWS=1 INTEG_KINDS=$(VALGRIND_KINDS) \
 	    tests/integ/run-integ
 

@@ -461,18 +461,18 @@ add_oauth_tests(Suite *s, enum frontend_kind kind)
 	suite_add_tcase(s, tc);
 }
 
-/* The official MCP TypeScript SDK's OAuth client (tests/oauth_sdk). */
+/* The official MCP TypeScript SDK's OAuth client (tests/sdk/oauth.mjs). */
 START_TEST(mcp_sdk_signs_in_and_refreshes)
 {
 	char	cmd[512];
 	int	rc;
 
-	snprintf(cmd, sizeof(cmd), "node tests/oauth_sdk/oauth.mjs %s %s",
+	snprintf(cmd, sizeof(cmd), "node tests/sdk/oauth.mjs %s %s",
 	    integ_frontend->base_url, TEST_RELAY_KEY);
 	rc = system(cmd);
 	ck_assert_msg(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0,
 	    "the MCP SDK script failed (%d); run make check to install "
-	    "@modelcontextprotocol/sdk in tests/oauth_sdk", rc);
+	    "@modelcontextprotocol/sdk in tests/sdk", rc);
 }
 END_TEST
 
