@@ -242,10 +242,9 @@ pool_took_one(struct pool *pool)
  * one of the surplus the last trim asked for, and spare are left idle.
  */
 static bool
-pool_retire_one(struct worker *w)
+pool_retire_one(struct pool *pool)
 {
-	struct pool	*pool = w->pool;
-	int		 n = atomic_load(&pool->surplus);
+	int	n = atomic_load(&pool->surplus);
 
 	do {
 		if (n <= 0)
@@ -257,12 +256,23 @@ pool_retire_one(struct worker *w)
 		atomic_store(&pool->surplus, 0);
 		return false;
 	}
+	return true;
+}
+
+/*
+ * A retired worker, its resources given back, hands its slot to the
+ * spawner to join: last, so the join waits for nothing but its return.
+ */
+static void
+pool_ended(struct worker *w)
+{
+	struct pool	*pool = w->pool;
+
 	pthread_mutex_lock(&pool->grow_lock);
 	pool->started--;
 	pool->ended[pool->nended++] = w;
 	pthread_cond_signal(&pool->grow_wanted);
 	pthread_mutex_unlock(&pool->grow_lock);
-	return true;
 }
 
 static long
@@ -420,6 +430,7 @@ worker_main(void *arg)
 	struct state	*st = state_new(pool->config->state_spec);
 	FCGX_Request	 req;
 	int		 rc, failures = 0;
+	bool		 retired = false;
 
 	FCGX_InitRequest(&req, pool->listen_fd, 0);
 	for (;;) {
@@ -449,7 +460,7 @@ worker_main(void *arg)
 			/* ACCEPT_WAKE_S passed: write idle usage, look again
 			 * unless the pool has threads to spare. */
 			usagebuf_tick(st);
-			if (pool_retire_one(w))
+			if ((retired = pool_retire_one(pool)))
 				break;
 			continue;
 		}
@@ -466,6 +477,8 @@ worker_main(void *arg)
 	/* A clean exit, a recycle or a stop: nothing counted is left. */
 	usagebuf_flush(st);
 	state_free(st);
+	if (retired)
+		pool_ended(w);
 	atomic_fetch_sub(&pool->running, 1);
 	return NULL;
 }
