@@ -114,13 +114,15 @@ static void *worker_main(void *arg);
 static void
 pool_grow_locked(struct pool *pool, int n)
 {
-	struct worker	*w = pool->workers;
+	struct worker	*w = pool->workers, *end = pool->workers + pool->max;
 
 	for (; n > 0 && pool->started + pool->nended < pool->max &&
 	    !atomic_load(&pool->stopping); n--) {
 		/* A thread that ended and is not joined yet keeps its slot. */
-		while (w->live)
+		while (w < end && w->live)
 			w++;
+		if (w == end)
+			break;
 		w->pool = pool;
 		atomic_fetch_add(&pool->running, 1);
 		atomic_fetch_add(&pool->idle, 1);
