@@ -110,15 +110,21 @@ struct pool {
 
 static void *worker_main(void *arg);
 
+/* Whether a slot is free: ended threads keep theirs until joined. */
+static bool
+pool_has_room(const struct pool *pool)
+{
+	return pool->started + pool->nended < pool->max;
+}
+
 /* Starts n more workers, fewer if the pool fills up or is stopping. */
 static void
 pool_grow_locked(struct pool *pool, int n)
 {
 	struct worker	*w = pool->workers, *end = pool->workers + pool->max;
 
-	for (; n > 0 && pool->started + pool->nended < pool->max &&
-	    !atomic_load(&pool->stopping); n--) {
-		/* A thread that ended and is not joined yet keeps its slot. */
+	for (; n > 0 && pool_has_room(pool) && !atomic_load(&pool->stopping);
+	    n--) {
 		while (w < end && w->live)
 			w++;
 		if (w == end)
@@ -142,8 +148,7 @@ pool_grow_locked(struct pool *pool, int n)
 static bool
 pool_short(struct pool *pool)
 {
-	return atomic_load(&pool->idle) < pool->spare &&
-	    pool->started + pool->nended < pool->max;
+	return atomic_load(&pool->idle) < pool->spare && pool_has_room(pool);
 }
 
 /*
@@ -568,8 +573,7 @@ workers_run(int listen_fd, const struct config *cfg, struct keyring *keys,
 	pool.linger = linger_start();
 	if (pool.linger == NULL)
 		fputs("relay: cannot start the lingering thread\n", stderr);
-	first = (int)(cfg->min_threads > pool.spare ? cfg->min_threads :
-	    pool.spare);
+	first = pool.min > pool.spare ? pool.min : pool.spare;
 	/* The spawner first, so every worker sees whether there is one; it
 	 * waits for the lock until the first threads are up. */
 	pthread_mutex_lock(&pool.grow_lock);

@@ -67,35 +67,21 @@ idle_of(pid_t pid)
 	return n;
 }
 
-/* The fewest idle workers any relay process has; 0 if none runs. */
-static long
-least_idle(void)
-{
-	pid_t	pids[PROCS_MAX];
-	size_t	n = frontend_relay_pids(integ_frontend, pids, PROCS_MAX), i;
-	long	least = n > 0 ? idle_of(pids[0]) : 0, k;
-
-	for (i = 1; i < n; i++)
-		if ((k = idle_of(pids[i])) < least)
-			least = k;
-	return least;
-}
-
 /*
- * Each relay process's idle workers, the most counted over a second: an
- * idle thread leaves accept once a second for a moment, so a single
- * count can miss a few, while every one is in accept at some count of
- * the second.  Sets *most and *least over the processes.
+ * Each relay process's idle workers, the most of samples counts 100 ms
+ * apart; sets *most and *least over the processes (0 if none runs).  An
+ * idle thread leaves accept once a second for a moment, so one count is
+ * a lower bound, and PEAK_SAMPLES of them see every idle thread.
  */
 static void
-idle_peaks(long *most, long *least)
+idle_peaks(int samples, long *most, long *least)
 {
 	pid_t	pids[PROCS_MAX];
 	size_t	n = frontend_relay_pids(integ_frontend, pids, PROCS_MAX), i;
 	long	peak[PROCS_MAX] = { 0 }, k;
 	int	sample;
 
-	for (sample = 0; sample < PEAK_SAMPLES; sample++) {
+	for (sample = 0; sample < samples; sample++) {
 		if (sample > 0)
 			usleep(100000);
 		for (i = 0; i < n; i++)
@@ -120,12 +106,13 @@ idle_peaks(long *most, long *least)
 static void
 wait_spares(void)
 {
-	long	least = least_idle();
+	long	most, least;
 	int	waited;
 
+	idle_peaks(1, &most, &least);
 	for (waited = 0; least < SPARE && waited < WAIT_STEPS; waited++) {
 		usleep(50000);
-		least = least_idle();
+		idle_peaks(1, &most, &least);
 	}
 	ck_assert_int_ge(least, SPARE);
 }
@@ -202,7 +189,7 @@ START_TEST(surplus_threads_end_once_idle)
 	streams_release(st);
 	/* Judged on the counts the wait ended with, as in wait_spares. */
 	for (waited = 0;; waited++) {
-		idle_peaks(&most, &least);
+		idle_peaks(PEAK_SAMPLES, &most, &least);
 		if ((most == SPARE && least >= SPARE) ||
 		    waited == PEAK_WAITS)
 			break;
